@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+'use strict';
+// Builds the native addon with node-gyp. Runs as the package's `install` script, where a failure
+// (no compiler, no python) must not fail the host service's `npm install`: the package works
+// without the addon (the json patch falls back to the builtin), so we warn and exit 0.
+// `--strict` (npm run build:native) exits non-zero instead, for development and CI.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const strict = process.argv.includes('--strict');
+const root = path.resolve(__dirname, '..');
+
+function fail(message) {
+  if (strict) {
+    console.error(`afterburner: native build failed: ${message}`);
+    process.exit(1);
+  }
+  console.warn(`afterburner warning: native addon not built (${message}).`);
+  console.warn('afterburner warning: the package still works; the json patch will use the builtin JSON.parse.');
+  process.exit(0);
+}
+
+if (['1', 'true', 'on'].includes(String(process.env.AFTERBURNER_SKIP_NATIVE_BUILD).toLowerCase())) {
+  console.warn('afterburner: AFTERBURNER_SKIP_NATIVE_BUILD is set; not building the native addon.');
+  process.exit(0);
+}
+if (process.platform === 'win32') fail('Windows is not supported by the native part yet');
+
+function findNodeGyp() {
+  const candidates = [];
+  if (process.env.npm_config_node_gyp) candidates.push(process.env.npm_config_node_gyp);
+  try {
+    candidates.push(require.resolve('node-gyp/bin/node-gyp.js'));
+  } catch {}
+  // npm ships node-gyp; find the copy beside the running node's npm.
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  candidates.push(path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (process.env.npm_execpath) {
+    candidates.push(path.join(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  }
+  return candidates.find((c) => c.endsWith('.js') && fs.existsSync(c));
+}
+
+const nodeGyp = findNodeGyp();
+if (!nodeGyp) fail('node-gyp not found (it ships with npm)');
+
+const args = [nodeGyp, 'rebuild', `--jobs=${Math.max(1, require('node:os').availableParallelism?.() ?? 2)}`];
+const started = Date.now();
+const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+if (result.error) fail(result.error.message);
+if (result.status !== 0) fail(`node-gyp exited with ${result.status ?? result.signal}; see the compiler output above`);
+console.log(`afterburner: native addon built in ${((Date.now() - started) / 1000).toFixed(1)} s`);

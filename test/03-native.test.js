@@ -1,0 +1,62 @@
+'use strict';
+// The native addon is optional: a missing, broken or disabled build never breaks the package.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { runNode, PRINT_STATUS, ROOT } = require('./helpers');
+
+const BUILT = path.join(ROOT, 'build', 'Release', 'afterburner.node');
+
+test('the addon built by npm install loads and reports its build', { skip: !fs.existsSync(BUILT) && 'native addon not built' }, () => {
+  const { status, json, stderr } = runNode(PRINT_STATUS);
+  assert.equal(status, 0, stderr);
+  assert.equal(json.native.loaded, true, json.native.error);
+  assert.match(json.native.simdjson, /^3\.9\./);
+  assert.equal(typeof json.native.implementation, 'string');
+  assert.match(json.native.build, /Node-API|per-major/);
+});
+
+const scenarios = {
+  'missing file': () => path.join(os.tmpdir(), 'afterburner-does-not-exist.node'),
+  'corrupt file': () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ab-')), 'afterburner.node');
+    fs.writeFileSync(file, 'this is not an ELF object');
+    return file;
+  },
+};
+
+for (const [label, makePath] of Object.entries(scenarios)) {
+  for (const preload of ['require', 'import']) {
+    test(`${label} (--${preload}): package loads, status says why, one warning, nothing throws`, () => {
+      const file = makePath();
+      const { status, json, stderr } = runNode(PRINT_STATUS, { preload, env: { AFTERBURNER_NATIVE_PATH: file } });
+      assert.equal(status, 0, stderr);
+      assert.equal(json.installed, true);
+      assert.equal(json.native.loaded, false);
+      assert.ok(json.native.error.includes(file), json.native.error);
+      assert.equal(json.json.active, false, 'json needs the addon');
+      assert.match(json.json.reason, /native addon unavailable/);
+      const warnings = stderr.split('\n').filter((l) => l.includes('native addon unavailable'));
+      assert.equal(warnings.length, 1, stderr);
+    });
+  }
+}
+
+test('AFTERBURNER_NATIVE=0 disables the addon with a clear reason', () => {
+  const { status, json, stderr } = runNode(PRINT_STATUS, { env: { AFTERBURNER_NATIVE: '0' } });
+  assert.equal(status, 0, stderr);
+  assert.equal(json.native.loaded, false);
+  assert.match(json.native.error, /disabled by AFTERBURNER_NATIVE=0/);
+});
+
+test('a worker thread with a missing addon does not repeat the warning', () => {
+  const code = `
+    const { Worker } = require('node:worker_threads');
+    const w = new Worker('require(${JSON.stringify(ROOT)}).status()', { eval: true });
+    w.on('exit', () => console.log('{}'));`;
+  const { status, stderr } = runNode(code, { env: { AFTERBURNER_NATIVE_PATH: '/nonexistent/afterburner.node' } });
+  assert.equal(status, 0, stderr);
+  assert.equal(stderr.split('\n').filter((l) => l.includes('native addon unavailable')).length, 1, stderr);
+});

@@ -1,0 +1,42 @@
+'use strict';
+// Shared by the test files: run a child node with the package preloaded the way users do it.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const REGISTER = path.join(ROOT, 'register.js');
+
+/** Environment with every AFTERBURNER_* variable removed, so the parent's settings never leak in. */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('AFTERBURNER') && k !== 'NODE_OPTIONS') env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * Runs `code` (a CommonJS script body) in a child node. `preload`: 'require' | 'import' |
+ * 'node_options' | 'none'. Returns { status, signal, stdout, stderr, json } where json is the
+ * last stdout line parsed, when it parses.
+ */
+function runNode(code, { preload = 'require', env = {}, args = [], timeout = 30000 } = {}) {
+  const nodeArgs = [...args];
+  const childEnv = cleanEnv(env);
+  if (preload === 'require') nodeArgs.push('--require', REGISTER);
+  else if (preload === 'import') nodeArgs.push('--import', `file://${REGISTER}`);
+  else if (preload === 'node_options') childEnv.NODE_OPTIONS = `--require ${REGISTER}`;
+  nodeArgs.push('-e', code);
+  const run = spawnSync(process.execPath, nodeArgs, { cwd: ROOT, env: childEnv, encoding: 'utf8', timeout });
+  let json;
+  const lines = run.stdout.trim().split('\n');
+  try {
+    json = JSON.parse(lines[lines.length - 1]);
+  } catch {}
+  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr, json };
+}
+
+/** Child code that prints `status()` as JSON. */
+const PRINT_STATUS = `console.log(JSON.stringify(require(${JSON.stringify(ROOT)}).status()))`;
+
+module.exports = { ROOT, REGISTER, cleanEnv, runNode, PRINT_STATUS };
