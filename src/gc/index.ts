@@ -1,0 +1,2 @@
+// Public helpers of the gc part (exported as require('afterburner').gc).
+export {};

@@ -1,0 +1,2 @@
+// Public helpers of the json part (exported as require('afterburner').json).
+export {};

@@ -1,0 +1,2 @@
+// Public helpers of the memory part (exported as require('afterburner').memory).
+export {};

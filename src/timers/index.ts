@@ -1,0 +1,2 @@
+// Public helpers of the timers part (exported as require('afterburner').timers).
+export {};

@@ -1,0 +1,2 @@
+// Public helpers of the weak part (exported as require('afterburner').weak).
+export {};
