@@ -1,2 +1,3 @@
 // Public helpers of the timers part (exported as require('afterburner').timers).
-export {};
+export { waitFor, Condition, Event, sleep } from './helpers';
+export type { WaitOptions, WaitForOptions, WaitSource, SleepOptions } from './helpers';
