@@ -1,0 +1,310 @@
+/**
+ * The gc profiles: what each one wants, sized from the memory available to the process, and the
+ * plan that compares that intent with what the running runtime already does. Only what differs is
+ * set; everything else is reported as "left alone" with the reason.
+ */
+import * as os from 'node:os';
+import { EnvReader, OFF_WORDS, ON_WORDS, type Env } from '../core/config';
+import { memoryLimit, parseSize, type MemoryLimit } from './limits';
+import { flagsInEffect, numericFlag, runningMajor, youngGeneration, type FlagsInEffect, type YoungGeneration } from './runtime';
+
+export const PROFILES = ['throughput', 'balanced', 'memory'] as const;
+export type Profile = (typeof PROFILES)[number];
+export const DEFAULT_PROFILE: Profile = 'balanced';
+
+const MB = 2 ** 20;
+
+/** What each profile is for; printed by `afterburner env` and in the README. */
+export const PROFILE_INTENT: Record<Profile, string> = {
+  throughput:
+    'fewest collections: a young generation sized for the memory available (up to 64 MB semi-spaces, started at full size) so short-lived objects die without being scavenged again; up to 4 malloc arenas; no trimming',
+  balanced:
+    'the default: a young generation of at least 32 MB semi-spaces where the runtime default is smaller (Node 20/22), none larger than 1/8 of memory; 2 malloc arenas; malloc_trim when idle after a major GC every 30 s at most',
+  memory:
+    'lowest footprint: 8 MB semi-spaces (lowered where the runtime default is larger, e.g. Node 24), 2 malloc arenas, malloc_trim when idle after a major GC every 10 s at most',
+};
+
+export type SettingKey = 'max-semi-space-size' | 'min-semi-space-size' | 'max-old-space-size' | 'optimize-for-size' | 'arena-max' | 'trim';
+
+export interface Setting {
+  key: SettingKey;
+  /** e.g. `--max-semi-space-size=64`, `MALLOC_ARENA_MAX=2`, `malloc_trim when idle` */
+  text: string;
+  /** Why the profile wants it. */
+  reason: string;
+  /** `start`: only works when the process starts (launcher/NODE_OPTIONS); `run`: the register applies it. */
+  stage: 'start' | 'run';
+  /** `set`: the runtime differs from the intent; `left alone`: it already matches. */
+  decision: 'set' | 'left alone';
+  /** For `left alone`: what the runtime does instead. */
+  because?: string;
+  /** V8/node flag name (start-time settings). */
+  flag?: string;
+  value?: number;
+}
+
+export interface PlanInput {
+  profile: Profile;
+  memory: MemoryLimit;
+  young: YoungGeneration;
+  flags: FlagsInEffect;
+  cpus: number;
+  major: number;
+}
+
+export interface Plan extends PlanInput {
+  settings: Setting[];
+  arenaMax: number;
+  /** Minimum seconds between two idle trims; 0 = no trimming. */
+  trimIntervalS: number;
+}
+
+function pow2Floor(x: number): number {
+  return 2 ** Math.floor(Math.log2(Math.max(x, 1e-9)));
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}
+
+function mb(n: number): string {
+  return `${Number.isInteger(n) ? n : n.toFixed(2)} MB`;
+}
+
+/** Sizes a profile wants, from the memory available (MB). Exported for tests and the launcher. */
+export function profileSizes(profile: Profile, memoryMB: number): { semiSpaceMB: number; ceilingSemiSpaceMB: number; arenaMax: number; trimIntervalS: number } {
+  // However the profile leans, the young generation (about 3 semi-spaces) stays under 1/8 of memory.
+  const ceiling = pow2Floor(clamp(memoryMB / 24, 1, 64));
+  switch (profile) {
+    case 'throughput':
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 32, 2, 64))), ceilingSemiSpaceMB: ceiling, arenaMax: 4, trimIntervalS: 0 };
+    case 'balanced':
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 64, 2, 32))), ceilingSemiSpaceMB: ceiling, arenaMax: 2, trimIntervalS: 30 };
+    case 'memory':
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 256, 1, 8))), ceilingSemiSpaceMB: ceiling, arenaMax: 2, trimIntervalS: 10 };
+  }
+}
+
+export function makePlan(input: PlanInput): Plan {
+  const { profile, memory, young, cpus } = input;
+  const memoryMB = memory.bytes / MB;
+  const sizes = profileSizes(profile, memoryMB);
+  const settings: Setting[] = [];
+  const current = young.maxSemiSpaceMB;
+  let finalSemi = current;
+
+  // Young generation: the knob for collection frequency and for peak RSS.
+  const semiFlag = (value: number, reason: string): Setting => ({
+    key: 'max-semi-space-size',
+    text: `--max-semi-space-size=${value}`,
+    flag: '--max-semi-space-size',
+    value,
+    stage: 'start',
+    decision: 'set',
+    reason,
+  });
+  const minFlag = numericFlag(input.flags, '--min-semi-space-size');
+  if (young.fromFlag) {
+    // Started with an explicit size (by the launcher, or by hand): the runtime default is unknown
+    // from here, so the explicit value stands; it counts as the profile's when it is the profile's.
+    const wanted = [sizes.semiSpaceMB, sizes.ceilingSemiSpaceMB];
+    if (wanted.includes(current)) settings.push(semiFlag(current, `the ${profile} profile's young generation (${mb(current)} semi-spaces)`));
+    else
+      settings.push({
+        key: 'max-semi-space-size',
+        text: `--max-semi-space-size=${sizes.semiSpaceMB}`,
+        stage: 'start',
+        decision: 'left alone',
+        reason: 'young generation sized by the profile',
+        because: `${young.source} was set explicitly and is kept`,
+      });
+  } else if (profile === 'memory') {
+    if (current > sizes.semiSpaceMB) {
+      finalSemi = sizes.semiSpaceMB;
+      settings.push(semiFlag(sizes.semiSpaceMB, `the young generation (about 3 semi-spaces) is the largest part of peak RSS on allocation-heavy work; ${mb(current)} semi-spaces lowered to ${mb(sizes.semiSpaceMB)}`));
+    }
+  } else if (current < sizes.semiSpaceMB) {
+    finalSemi = sizes.semiSpaceMB;
+    settings.push(
+      semiFlag(
+        sizes.semiSpaceMB,
+        `fewer scavenges: short-lived objects die in a larger young generation instead of being copied; raised from ${mb(current)} to ${mb(sizes.semiSpaceMB)} (sized as ${profile === 'throughput' ? '1/32' : '1/64'} of ${mb(Math.round(memoryMB))})`,
+      ),
+    );
+  } else if (current > sizes.ceilingSemiSpaceMB) {
+    finalSemi = sizes.ceilingSemiSpaceMB;
+    settings.push(semiFlag(sizes.ceilingSemiSpaceMB, `the runtime default young generation (${mb(current)} semi-spaces) would take more than 1/8 of the ${mb(Math.round(memoryMB))} available`));
+  }
+  if (!settings.some((s) => s.key === 'max-semi-space-size')) {
+    settings.push({
+      key: 'max-semi-space-size',
+      text: `--max-semi-space-size=${sizes.semiSpaceMB}`,
+      stage: 'start',
+      decision: 'left alone',
+      reason: profile === 'memory' ? 'small young generation for a low footprint' : 'young generation large enough for few scavenges',
+      because: `${young.source}: ${mb(current)} semi-spaces, already ${profile === 'memory' ? '<=' : '>='} the profile's ${mb(sizes.semiSpaceMB)}`,
+    });
+  }
+  if (profile === 'throughput') {
+    const raised = settings.some((s) => s.key === 'max-semi-space-size' && s.decision === 'set') && (!young.fromFlag || minFlag === undefined || minFlag === finalSemi);
+    settings.push(
+      raised
+        ? {
+            key: 'min-semi-space-size',
+            text: `--min-semi-space-size=${finalSemi}`,
+            flag: '--min-semi-space-size',
+            value: finalSemi,
+            stage: 'start',
+            decision: 'set',
+            reason: 'V8 grows the young generation only when objects survive; starting it at full size is what cuts scavenges of small short-lived objects (node command line only: NODE_OPTIONS refuses it)',
+          }
+        : {
+            key: 'min-semi-space-size',
+            text: `--min-semi-space-size=${finalSemi}`,
+            stage: 'start',
+            decision: 'left alone',
+            reason: 'start the young generation at full size',
+            because: `the runtime's own young generation (${mb(current)} semi-spaces) already meets the profile; pinning it too would only add memory`,
+          },
+    );
+  }
+
+  // Old generation: only a guard for containers, where V8's own limit can exceed the cgroup's.
+  const oldFlag = numericFlag(input.flags, '--max-old-space-size');
+  const heapBudget = 0.75 * memoryMB;
+  if (young.heapSizeLimitMB > heapBudget && oldFlag === undefined) {
+    const old = Math.max(64, Math.floor(heapBudget - 3 * finalSemi));
+    settings.push({
+      key: 'max-old-space-size',
+      text: `--max-old-space-size=${old}`,
+      flag: '--max-old-space-size',
+      value: old,
+      stage: 'start',
+      decision: 'set',
+      reason: `V8's heap limit (${mb(Math.round(young.heapSizeLimitMB))}) exceeds 3/4 of the ${mb(Math.round(memoryMB))} available (${memory.source}): V8 must collect hard before the container's OOM killer strikes`,
+    });
+  } else {
+    settings.push({
+      key: 'max-old-space-size',
+      text: '--max-old-space-size',
+      stage: 'start',
+      decision: 'left alone',
+      reason: 'keep the heap limit under 3/4 of the memory available',
+      because:
+        oldFlag !== undefined
+          ? `set explicitly to ${oldFlag} MB (${input.flags.origin.get('--max-old-space-size')}); not overridden`
+          : `V8's heap limit ${mb(Math.round(young.heapSizeLimitMB))} already fits in 3/4 of ${mb(Math.round(memoryMB))} (${memory.source})`,
+    });
+  }
+
+  // The one heap-shaping flag that V8 reads on every growth decision, so it works from the register.
+  if (profile === 'memory' && !input.flags.values.has('--optimize-for-size')) {
+    settings.push({
+      key: 'optimize-for-size',
+      text: '--optimize-for-size',
+      flag: '--optimize-for-size',
+      stage: 'run',
+      decision: 'set',
+      reason: 'V8 keeps the young generation small and grows the old generation slowly; set at run time (allow-listed), it roughly halves peak RSS on allocation-heavy work for about a fifth of the throughput',
+    });
+  } else {
+    settings.push({
+      key: 'optimize-for-size',
+      text: '--optimize-for-size',
+      stage: 'run',
+      decision: 'left alone',
+      reason: 'trade throughput for footprint',
+      because: input.flags.values.has('--optimize-for-size') ? `already set (${input.flags.origin.get('--optimize-for-size')})` : `the ${profile} profile keeps V8's speed-oriented heap growth`,
+    });
+  }
+
+  // glibc arenas: one 64 MB-reserving arena per busy thread by default (8 x cores).
+  const glibcDefault = 8 * cpus;
+  settings.push(
+    glibcDefault > sizes.arenaMax
+      ? {
+          key: 'arena-max',
+          text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
+          value: sizes.arenaMax,
+          stage: 'run',
+          decision: 'set',
+          reason: `glibc gives each busy thread (libuv threadpool, V8 GC helpers) its own arena, up to ${glibcDefault} here, each reserving 64 MB and keeping freed memory; ${sizes.arenaMax} keep VSZ and RSS down at equal throughput`,
+        }
+      : {
+          key: 'arena-max',
+          text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
+          stage: 'run',
+          decision: 'left alone',
+          reason: 'limit glibc arenas',
+          because: `glibc's own limit here (8 x ${cpus} cores = ${glibcDefault}) is already <= ${sizes.arenaMax}`,
+        },
+  );
+  settings.push(
+    sizes.trimIntervalS > 0
+      ? {
+          key: 'trim',
+          text: `malloc_trim when idle after a major GC (every ${sizes.trimIntervalS} s at most)`,
+          value: sizes.trimIntervalS,
+          stage: 'run',
+          decision: 'set',
+          reason: 'freed C-heap memory (Buffers, zlib, crypto) stays in glibc until trimmed; trimming only when the event loop is idle keeps its few milliseconds off the hot path',
+        }
+      : {
+          key: 'trim',
+          text: 'malloc_trim when idle',
+          stage: 'run',
+          decision: 'left alone',
+          reason: 'return freed C-heap memory',
+          because: 'the throughput profile keeps freed memory for reuse',
+        },
+  );
+  return { ...input, settings, arenaMax: sizes.arenaMax, trimIntervalS: sizes.trimIntervalS };
+}
+
+/** Plan for the running process (or a faked memory limit / flags in tests). */
+export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryLimit; flags?: FlagsInEffect; heapSizeLimit?: number; cpus?: number } = {}): Plan {
+  const env = options.env ?? process.env;
+  const flags = options.flags ?? flagsInEffect(process.execArgv, env.NODE_OPTIONS);
+  return makePlan({
+    profile,
+    memory: options.memory ?? memoryLimit({ env }),
+    young: youngGeneration(flags, options.heapSizeLimit),
+    flags,
+    cpus: options.cpus ?? (os.availableParallelism?.() ?? os.cpus().length),
+    major: runningMajor(),
+  });
+}
+
+export interface ProfileResolution {
+  enabled: boolean;
+  profile: Profile;
+  /** Where the choice came from. */
+  source: string;
+  warnings: string[];
+}
+
+/**
+ * `AFTERBURNER=0` / `AFTERBURNER_GC` -> profile, with the package's usual warnings for bad values
+ * (the same reader the registry uses). `on` words select `balanced`.
+ */
+export function resolveProfile(env: Env = process.env, explicit?: string): ProfileResolution {
+  const warnings: string[] = [];
+  if (explicit !== undefined) {
+    const lower = explicit.trim().toLowerCase();
+    if ((OFF_WORDS as readonly string[]).includes(lower)) return { enabled: false, profile: DEFAULT_PROFILE, source: `--profile ${explicit}`, warnings };
+    if ((ON_WORDS as readonly string[]).includes(lower)) return { enabled: true, profile: DEFAULT_PROFILE, source: `--profile ${explicit}`, warnings };
+    if ((PROFILES as readonly string[]).includes(lower)) return { enabled: true, profile: lower as Profile, source: `--profile ${explicit}`, warnings };
+    warnings.push(`ignoring --profile ${JSON.stringify(explicit)}: accepted values are ${[...PROFILES, 'off'].join(', ')}; using the environment`);
+  }
+  const reader = new EnvReader(env);
+  const global = reader.boolean('AFTERBURNER', true);
+  const sw = reader.switchOrMode('AFTERBURNER_GC', true, PROFILES);
+  const limit = env.AFTERBURNER_GC_MEMORY_LIMIT;
+  if (limit !== undefined && limit.trim() !== '' && parseSize(limit) === undefined) {
+    warnings.push(`ignoring AFTERBURNER_GC_MEMORY_LIMIT=${JSON.stringify(limit)}: accepted values are a size of at least 16 MB in bytes or with a k/m/g suffix (e.g. 512m); using the default (detected)`);
+  }
+  warnings.unshift(...reader.warnings.map((w) => w.message));
+  const profile = (sw.mode as Profile | undefined) ?? DEFAULT_PROFILE;
+  if (!global) return { enabled: false, profile, source: 'AFTERBURNER=0', warnings };
+  return { enabled: sw.enabled, profile, source: sw.fromEnv ? `AFTERBURNER_GC=${env.AFTERBURNER_GC?.trim()}` : 'default', warnings };
+}
