@@ -83,6 +83,7 @@ async function load() {
     errors: result.errors,
     timeouts: result.timeouts,
     bytesRead: result.throughput.total,
+    ...(options.returnTimes ? { timesMs: times.map((t) => Math.round(t * 1000) / 1000) } : {}),
     mix: { requests: mix.length, documents: mix.filter((r) => r.path === '/api/documents').length, bytes: mix.reduce((n, r) => n + Buffer.byteLength(r.body), 0) },
   };
 }

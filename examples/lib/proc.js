@@ -60,6 +60,20 @@ function wakeups(pid) {
   return { voluntary, threads };
 }
 
+/**
+ * CPU time in ns summed over threads from /proc/<pid>/task/<tid>/schedstat: nanosecond resolution,
+ * where utime/stime count 10 ms ticks (too coarse for an idle process over a few seconds).
+ */
+function cpuNs(pid) {
+  let ns = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) || 0;
+    } catch {}
+  }
+  return ns;
+}
+
 /** Peak and current resident set size, in bytes. */
 function memory(pid) {
   const s = statusFields(`/proc/${pid}/status`);
@@ -68,7 +82,7 @@ function memory(pid) {
 }
 
 function snapshot(pid) {
-  return { at: performance.now(), cpuMs: cpuMs(pid), ...wakeups(pid), ...memory(pid) };
+  return { at: performance.now(), cpuMs: cpuMs(pid), cpuNs: cpuNs(pid), ...wakeups(pid), ...memory(pid) };
 }
 
 function alive(pid) {
@@ -80,4 +94,4 @@ function alive(pid) {
   }
 }
 
-module.exports = { available, cpuMs, wakeups, memory, snapshot, alive, clockTicks };
+module.exports = { available, cpuMs, cpuNs, wakeups, memory, snapshot, alive, clockTicks };
