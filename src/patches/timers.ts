@@ -102,6 +102,7 @@ export const timersPatch: Patch = {
       watchFile: installed.controller ? installed.controller.status() : { active: false, reason: installed.watchFileReason },
       slackMs: hooks.slackMs ?? null,
       report: hooks.report,
+      alignedTimers: hooks.aligned,
     };
   },
 };
