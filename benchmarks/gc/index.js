@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+'use strict';
+// gc benchmark: each variant runs the workload in its own process (heap flags and malloc arenas
+// are per process), variants interleaved round-robin, medians of the repeats.
+//   node benchmarks/gc/index.js [--quick] [--repeats n] [--ms n] [--only json|threadpool]
+// Variants: no tuning; each profile through the launcher (start-time + run-time parts); the
+// register alone (run-time part only). Ratios are against no tuning.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+const { median, report } = require('../lib/harness');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const WORKER = path.join(__dirname, 'worker.js');
+const BIN = path.join(ROOT, 'bin', 'afterburner.js');
+const REGISTER = path.join(ROOT, 'register.js');
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const repeats = Number(opt('--repeats', quick ? 1 : 3));
+const ms = Number(opt('--ms', quick ? 1500 : 4000));
+const only = opt('--only', undefined);
+
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('AFTERBURNER') && k !== 'NODE_OPTIONS' && k !== 'MALLOC_ARENA_MAX' && k !== 'BENCH_JSON_OUT') env[k] = v;
+  }
+  return { ...env, AFTERBURNER_LOG: 'silent', ...extra };
+}
+
+const VARIANTS = {
+  'no tuning': (w) => ({ args: [WORKER, w, ms], env: cleanEnv() }),
+  'throughput (launcher)': (w) => ({ args: [BIN, '--profile', 'throughput', WORKER, w, ms], env: cleanEnv() }),
+  'balanced (launcher)': (w) => ({ args: [BIN, '--profile', 'balanced', WORKER, w, ms], env: cleanEnv() }),
+  'memory (launcher)': (w) => ({ args: [BIN, '--profile', 'memory', WORKER, w, ms], env: cleanEnv() }),
+  'balanced (register only)': (w) => ({ args: ['--require', REGISTER, WORKER, w, ms], env: cleanEnv({ AFTERBURNER_GC: 'balanced' }) }),
+  'memory (register only)': (w) => ({ args: ['--require', REGISTER, WORKER, w, ms], env: cleanEnv({ AFTERBURNER_GC: 'memory' }) }),
+};
+
+function runOnce(variant, workload) {
+  const { args: a, env } = VARIANTS[variant](workload);
+  const run = spawnSync(process.execPath, a.map(String), { env, encoding: 'utf8', timeout: ms * 10 + 30000 });
+  const line = (run.stdout || '').trim().split('\n').pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${variant} ${workload} failed (${run.status ?? run.signal}): ${run.stderr}`);
+  }
+}
+
+const METRICS = ['opsPerS', 'scavenges', 'pauseMs', 'p99PauseMs', 'peakRssMB', 'rssMB', 'vszMB', 'arenaHeaps'];
+
+function measure(workload) {
+  const samples = Object.fromEntries(Object.keys(VARIANTS).map((v) => [v, []]));
+  for (let r = 0; r < repeats; r++) for (const v of Object.keys(VARIANTS)) samples[v].push(runOnce(v, workload));
+  const med = {};
+  for (const [v, list] of Object.entries(samples)) med[v] = Object.fromEntries(METRICS.map((m) => [m, median(list.map((s) => s[m]))]));
+  return med;
+}
+
+const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+
+function rowsFor(med) {
+  const base = med['no tuning'];
+  return Object.entries(med).map(([v, m]) => ({
+    row: v,
+    'ops/s': m.opsPerS,
+    'ops x': m.opsPerS / base.opsPerS,
+    scavenges: m.scavenges,
+    'scav x': m.scavenges / Math.max(1, base.scavenges),
+    'pause ms': m.pauseMs,
+    'p99 ms': m.p99PauseMs,
+    'peak RSS MB': m.peakRssMB,
+    'peak x': m.peakRssMB / base.peakRssMB,
+    'RSS MB': m.rssMB,
+    'RSS x': m.rssMB / base.rssMB,
+    'VSZ MB': m.vszMB,
+    'VSZ x': m.vszMB / base.vszMB,
+    arenas: m.arenaHeaps,
+  }));
+}
+
+const major = Number(process.versions.node.split('.')[0]);
+const workloads = only ? [only] : ['json', 'threadpool'];
+for (const workload of workloads) {
+  const med = measure(workload);
+  const base = med['no tuning'];
+  const notes = [`${repeats} interleaved run(s) of ${ms} ms per variant, medians; arenas = 64 MB arena heaps in /proc/self/maps`];
+  if (workload === 'json') {
+    const t = med['throughput (launcher)'];
+    const m = med['memory (launcher)'];
+    const mr = med['memory (register only)'];
+    notes.push(
+      `target (Node 20/22): throughput profile >= 60% fewer scavenges and >= 8% more ops: ${pct(t.scavenges / base.scavenges - 1)} scavenges, ${pct(t.opsPerS / base.opsPerS - 1)} ops/s` +
+        (major >= 24 ? ` (on Node ${major} the default young generation is already large: the profile sets no heap flag)` : ''),
+      `target (Node 24): memory profile >= 25% lower peak RSS, throughput cost printed: launcher ${pct(m.peakRssMB / base.peakRssMB - 1)} peak RSS at ${pct(m.opsPerS / base.opsPerS - 1)} ops/s; register only ${pct(mr.peakRssMB / base.peakRssMB - 1)} at ${pct(mr.opsPerS / base.opsPerS - 1)}`,
+    );
+  } else {
+    const b = med['balanced (launcher)'];
+    notes.push(
+      `target: arena limit >= 40% lower VSZ and >= 20% lower RSS at equal throughput (+-3%): balanced via launcher ${pct(b.vszMB / base.vszMB - 1)} VSZ, ${pct(b.rssMB / base.rssMB - 1)} RSS, ${pct(b.opsPerS / base.opsPerS - 1)} ops/s`,
+    );
+  }
+  report(`gc: ${workload} workload`, rowsFor(med), {
+    keys: workload === 'json' ? ['ops x', 'scav x', 'peak x', 'p99 ms'] : ['ops x', 'VSZ x', 'RSS x', 'arenas'],
+    notes,
+  });
+}
