@@ -37,7 +37,8 @@ function fmt(value, digits) {
 
 function fmtRatio(r) {
   if (r === null) return '—';
-  return `${r >= 10 ? r.toFixed(1) : r.toFixed(2)}×`;
+  if (r === 0) return '0×';
+  return `${r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
 function printTable(rows, out = console.log) {
@@ -83,9 +84,9 @@ function svgChart(rows, { title }) {
     const label = `${r.label}${r.unit ? ` (${r.unit})` : ''} ${r.better === 'higher' ? '↑' : '↓'}`;
     parts.push(`<text x="16" y="${y + 22}">${esc(label)}</text>`);
     parts.push(`<rect x="${labelW}" y="${y + 6}" width="${w(r.plain).toFixed(1)}" height="14" fill="#9aa5b1"/>`);
-    parts.push(`<text x="${labelW + w(r.plain) + 4}" y="${y + 17}" fill="#333">${esc(fmt(r.plain, r.digits))}</text>`);
+    parts.push(`<text x="${(labelW + w(r.plain) + 4).toFixed(1)}" y="${y + 17}" fill="#333">${esc(fmt(r.plain, r.digits))}</text>`);
     parts.push(`<rect x="${labelW}" y="${y + 22}" width="${w(r.afterburner).toFixed(1)}" height="14" fill="#e8590c"/>`);
-    parts.push(`<text x="${labelW + w(r.afterburner) + 4}" y="${y + 33}" fill="#333">${esc(fmt(r.afterburner, r.digits))}</text>`);
+    parts.push(`<text x="${(labelW + w(r.afterburner) + 4).toFixed(1)}" y="${y + 33}" fill="#333">${esc(fmt(r.afterburner, r.digits))}</text>`);
     parts.push(`<text x="${width - 16}" y="${y + 26}" text-anchor="end" font-weight="bold">${esc(fmtRatio(r.ratio))}</text>`);
   });
   parts.push('</svg>');
