@@ -1,7 +1,7 @@
 /**
  * V8 flags at run time (v8.setFlagsFromString after the isolate started). Most flags either do
  * nothing then (every heap-sizing flag: the heap is configured at start) or break V8
- * (`--single-threaded-gc` aborts the process). Only flags on this list are ever set; each one is
+ * (`--single-threaded-gc` aborts Node 20 at the next full GC). Only flags on this list are ever set; each one is
  * set in a child process on every supported Node version by test/32.
  */
 import * as v8 from 'node:v8';
@@ -28,7 +28,7 @@ const KNOWN_UNSAFE: readonly [RegExp, string][] = [
     /^--(max|min)-(semi|old)-space-size|^--max-heap-size|^--semi-space-growth-factor|^--initial-heap-size|^--initial-old-space-size/,
     'heap sizing flags have no effect once the heap is configured at start; start the process with them instead (`npx afterburner <script>` or the NODE_OPTIONS line from `npx afterburner env`)',
   ],
-  [/^--single-threaded-gc|^--single-threaded|^--predictable/, 'changing the GC threading after start aborts the process (V8 check failure)'],
+  [/^--single-threaded-gc|^--single-threaded|^--predictable/, 'changing the GC threading after start aborts the process at the next full GC on some versions (V8 check failure on Node 20)'],
 ];
 
 const ALLOWED = new Set(RUNTIME_FLAG_ALLOW_LIST.map((f) => f.flag));
