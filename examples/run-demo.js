@@ -348,7 +348,13 @@ function percentile(sorted, p) {
 
 async function runBoth(variants, options, plan) {
   const services = [];
-  const guard = (promise) => Promise.race([promise, ...services.map((s) => s.crashed)]);
+  // A request or the load generator often fails a moment before the service's exit is seen:
+  // report the crash (the cause) rather than the broken connection (the symptom).
+  const guard = (promise) =>
+    Promise.race([promise, ...services.map((s) => s.crashed)]).catch(async (err) => {
+      const crash = await Promise.race([Promise.any(services.map((s) => s.crashed.then(() => null, (e) => e))), sleep(500).then(() => null)]);
+      throw crash || err;
+    });
   const results = {};
   try {
     for (const [i, variant] of variants.entries()) {

@@ -185,3 +185,39 @@ test('bad arguments exit with status 2 and the usage', async () => {
   assert.match(run.stderr, /--duration expects a number/);
   assert.match(run.stderr, /Usage: npm start/);
 });
+
+test('a service that dies during the load is reported with its exit signal, the run exits 1 and leaves no process behind', async (t) => {
+  const child = spawn(process.execPath, [DEMO, '--duration', '20', '--rounds', '1', '--warmup', '0', '--quiet-period', '1', '--no-write'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (/plain node: load/.test(stderr)) resolve();
+    });
+    child.on('exit', () => reject(new Error(`demo ended before the load: ${stdout}${stderr}`)));
+  });
+  // The demo's children, found from the outside: the plain service is the one started without flags.
+  const kids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid;
+    } catch {
+      return false;
+    }
+  });
+  const cmdline = (pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const plain = kids.find((pid) => {
+    const args = cmdline(pid);
+    return args[1] === SERVICE;
+  });
+  assert.ok(plain, `plain service among ${kids.map((k) => cmdline(k).join(' ')).join(' | ')}`);
+  process.kill(Number(plain), 'SIGKILL');
+  const code = await exited;
+  assert.equal(code, 1);
+  assert.match(stderr, /plain node: the service exited unexpectedly \(signal SIGKILL\)/);
+  for (const pid of kids) assert.ok(!fs.existsSync(`/proc/${pid}`) || /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')), `child ${pid} (${kids.includes(pid) ? 'demo child' : ''}) still running`);
+});
