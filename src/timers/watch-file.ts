@@ -310,16 +310,23 @@ class Entry {
     this.mode = 'events';
     this.reason = undefined;
     this.owner.track(this);
+    // Watch the file itself before the first stat, so nothing falls between baseline and watch.
+    if (this.busy === 0) this.rewatchFile(null, true);
   }
 
   /** Watches the file's inode too: catches writes through other hard links, and directories' contents. */
-  private rewatchFile(st: AnyStats | null): void {
+  private rewatchFile(st: AnyStats | null, beforeFirstStat = false): void {
     const id = st ? `${st.dev}:${st.ino}` : undefined;
-    if (id === this.fileWatchId && (this.fileWatch || !id)) return;
+    if (this.fileWatch && this.fileWatchId === undefined && id !== undefined && !beforeFirstStat) {
+      // Watched by path just before the first stat: that stat tells us which inode it was.
+      this.fileWatchId = id;
+      return;
+    }
+    if (!beforeFirstStat && id === this.fileWatchId && (this.fileWatch || !id)) return;
     this.fileWatch?.close();
     this.fileWatch = null;
     this.fileWatchId = id;
-    if (!id || this.mode !== 'events') return;
+    if ((!id && !beforeFirstStat) || this.mode !== 'events') return;
     try {
       const lst = fs.lstatSync(this.filename, { throwIfNoEntry: false });
       if (lst?.isSymbolicLink()) {
@@ -330,6 +337,8 @@ class Entry {
       w.on('error', (err) => this.onWatchLost(`file watch error: ${errorMessage(err)}`, true));
       if (!this.refed) w.unref();
       this.fileWatch = w;
+      // A new inode: whatever happened to it between our stat and this watch needs one more look.
+      if (!beforeFirstStat) this.signal();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       // Gone between the stat and the watch: the directory watch reports what comes next.
