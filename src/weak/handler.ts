@@ -3,6 +3,7 @@
  * long-lived emitter does not keep the owner alive.
  */
 import { invalidParameterError } from '../core/errors';
+import { hold, type Cell } from './hold';
 
 /** A method name of the target, or a function called with `this` = target. */
 export type WeakMethod = string | symbol | ((...args: any[]) => unknown);
@@ -40,17 +41,18 @@ export function weakHandler<T extends object>(target: T, method: WeakMethod): (.
   checkTarget(target);
   checkMethod(target, method);
   const ref = new WeakRef(target);
+  const cell: Cell = { target: undefined };
   if (typeof method === 'function') {
     const fn = method;
     return function weakHandler(...args: any[]): unknown {
-      const owner = ref.deref();
+      const owner = cell.target ?? hold(cell, ref);
       if (owner === undefined) return undefined;
       return fn.apply(owner, args);
     };
   }
   const name = method;
   return function weakHandler(...args: any[]): unknown {
-    const owner = ref.deref() as Record<string | symbol, AnyFunction> | undefined;
+    const owner = (cell.target ?? hold(cell, ref)) as Record<string | symbol, AnyFunction> | undefined;
     if (owner === undefined) return undefined;
     return owner[name](...args);
   };

@@ -12,6 +12,7 @@
  */
 import { invalidParameterError } from '../core/errors';
 import { checkMethod, checkTarget, type AnyFunction, type WeakMethod } from './handler';
+import { hold, type Cell } from './hold';
 
 export interface OnWeakOptions {
   /** Fire at most once (EventEmitter#once / addEventListener's `once`). */
@@ -119,11 +120,12 @@ function readOptions(options: unknown): Required<Pick<OnWeakOptions, 'once' | 'p
 }
 
 function makeListener(ref: WeakRef<object>, method: WeakMethod, reg: Registration): AnyFunction {
+  const cell: Cell = { target: undefined };
   // Two bodies rather than a branch per call, so each stays monomorphic in the emit loop.
   if (typeof method === 'function') {
     const fn = method;
     return function weakListener(this: unknown, ...args: unknown[]): unknown {
-      const owner = ref.deref();
+      const owner = cell.target ?? hold(cell, ref);
       if (owner === undefined) {
         // Collected, and its finalizer has not run yet: clean up now instead of waiting.
         detach(reg);
@@ -135,7 +137,7 @@ function makeListener(ref: WeakRef<object>, method: WeakMethod, reg: Registratio
   }
   const name = method;
   return function weakListener(this: unknown, ...args: unknown[]): unknown {
-    const owner = ref.deref() as Record<string | symbol, AnyFunction> | undefined;
+    const owner = (cell.target ?? hold(cell, ref)) as Record<string | symbol, AnyFunction> | undefined;
     if (owner === undefined) {
       detach(reg);
       return undefined;
