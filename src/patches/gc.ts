@@ -54,6 +54,15 @@ function profileFrom(ctx: InstallContext): Profile {
   return DEFAULT_PROFILE;
 }
 
+/** `install({ gc: { trimIntervalS } })` shortens or lengthens the idle-trim spacing (1 s to 1 h). */
+function trimInterval(ctx: InstallContext, fallback: number): number {
+  const value = ctx.options?.trimIntervalS;
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= 3600) return value;
+  log.warn(`ignoring install({ gc: { trimIntervalS: ${JSON.stringify(value)} } }): accepted values are a number of seconds from 1 to 3600; using the default (${fallback})`);
+  return fallback;
+}
+
 function startedWith(setting: Setting, plan: Plan): string | undefined {
   if (!setting.flag) return undefined;
   const value = plan.flags.values.get(setting.flag);
@@ -148,7 +157,7 @@ function install(ctx: InstallContext): PatchStatus {
         disableTrimmer(why, setting.value);
         s.missing.push({ setting: setting.text, reason: `needs the native addon on glibc (${why})`, line: 'npm run build:native' });
       } else {
-        startTrimmer({ trim: (pad) => malloc.trim!(pad), mallinfo2: () => malloc.mallinfo2!() }, setting.value as number);
+        startTrimmer({ trim: (pad) => malloc.trim!(pad), mallinfo2: () => malloc.mallinfo2!() }, trimInterval(ctx, setting.value as number));
         s.applied.push({ setting: setting.text, how: 'at run time (unref\'d timer, only when the event loop is idle)' });
       }
     }
