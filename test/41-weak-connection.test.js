@@ -217,3 +217,32 @@ test('bad arguments throw TypeErrors that name the parameter', () => {
   assert.throws(() => weak.weakHandler(owner, 3), { name: 'TypeError', message: /for method/ });
   assert.equal(bus.listenerCount('x'), 0, 'nothing was registered by a rejected call');
 });
+
+class ThrowingEmitter extends EventEmitter {
+  removeListener() {
+    throw new Error('this emitter refuses removals');
+  }
+}
+
+function registerDroppedOwner(source) {
+  weak.onWeak(source, 'x', { on() {} }, 'on');
+}
+
+test('a source whose removeListener throws: the finalizer logs one warning instead of crashing the process', async () => {
+  const { setLogSink } = require('../dist/core/log.js');
+  const lines = [];
+  setLogSink((line) => lines.push(line));
+  try {
+    await memory.forceGC({ rounds: 3 });
+    const before = weak.weakListenerStats().live;
+    const source = new ThrowingEmitter();
+    registerDroppedOwner(source);
+    registerDroppedOwner(source);
+    await memory.forceGC({ rounds: 12, until: () => weak.weakListenerStats().live === before });
+    assert.equal(weak.weakListenerStats().live, before, 'bookkeeping finished anyway');
+    assert.deepEqual(lines, ['afterburner warning: a weak listener could not be removed from its source: this emitter refuses removals']);
+    assert.equal(source.listenerCount('x'), 2, 'the listeners it refused to drop are still there (and do nothing)');
+  } finally {
+    setLogSink((line) => process.stderr.write(line + '\n'));
+  }
+});

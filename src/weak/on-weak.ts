@@ -10,7 +10,8 @@
  *   signal -> abort listener -> registration
  * The unsubscribe function closes over the registration only.
  */
-import { invalidParameterError } from '../core/errors';
+import { errorMessage, invalidParameterError } from '../core/errors';
+import { log } from '../core/log';
 import { checkMethod, checkTarget, type AnyFunction, type WeakMethod } from './handler';
 import { hold, type Cell } from './hold';
 
@@ -85,10 +86,20 @@ function detach(reg: Registration): boolean {
   return true;
 }
 
+// Runs outside any caller's try/catch (finalizer task, abort dispatch): a source whose
+// removeListener throws must not become an uncaught exception in the host service.
+function detachQuietly(reg: Registration): void {
+  try {
+    detach(reg);
+  } catch (err) {
+    log.warnOnce('weak-detach', `a weak listener could not be removed from its source: ${errorMessage(err)}`);
+  }
+}
+
 const targetRegistry = new FinalizationRegistry<Registration>((reg) => {
   if (reg.done) return;
   counters.autoRemoved++;
-  detach(reg);
+  detachQuietly(reg);
 });
 
 // The source died first: nothing left to remove from, so only the bookkeeping goes.
@@ -168,7 +179,6 @@ export function onWeak(source: object, event: string | symbol, target: object, m
   }
   checkTarget(target);
   checkMethod(target, method);
-  if (target === source) throw invalidParameterError('target', 'an object other than the source (a source listening to itself is not a leak)', target);
   const opts = readOptions(options);
   if (!emitter && opts.prepend) throw invalidParameterError('options.prepend', 'false or undefined for an EventTarget (it has no prepend)', true);
   if (emitter && opts.capture) throw invalidParameterError('options.capture', 'false or undefined for an EventEmitter', true);
@@ -207,7 +217,7 @@ export function onWeak(source: object, event: string | symbol, target: object, m
   sourceRegistry.register(source, reg, reg);
   if (opts.signal) {
     const onAbort = (): void => {
-      detach(reg);
+      detachQuietly(reg);
     };
     reg.signal = opts.signal;
     reg.onAbort = onAbort;
