@@ -6,34 +6,68 @@
  * Coalescing keeps the platform's own Timeout objects (so ref/unref/hasRef/refresh/close,
  * clearTimeout, Symbol.toPrimitive and Symbol.dispose are the platform's) and only moves the
  * expiry of a timer whose delay is at least 10 × slack forward to the next multiple of the slack
- * on Node's timer clock. The move is done through the Timeout's own `_idleStart`/`_idleTimeout`
- * fields and a re-insert, and only when both fields look as expected; otherwise the timer is left
- * as the platform made it.
+ * on Node's timer clock, through the Timeout's own `_idleStart`/`_idleTimeout` fields and a
+ * re-insert (only when both fields look as expected; otherwise the timer is left alone).
+ *
+ * Order: timers that land on the same grid point sit in different Node timer lists, and Node
+ * orders lists with equal expiry by list id, not by the deadlines they had before alignment. So
+ * every aligned timer is also queued in its grid slot by (requested deadline, creation order), and
+ * when Node fires one of them, the ones that were due before it (or equally, created earlier) and
+ * have not run yet run first; Node's own later call for those is then skipped.
  */
 import * as timers from 'node:timers';
 import { promisify } from 'node:util';
 import { originalTimers } from './originals';
 import { clearCurrent, reportRecorder, type Recorder } from './report';
 
-type TimerFn = (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Timeout;
+type Callback = (...args: unknown[]) => unknown;
+type TimerFn = (callback: Callback, ms?: number, ...args: unknown[]) => NodeJS.Timeout;
 interface TimeoutInternals {
   _idleStart?: unknown;
   _idleTimeout?: unknown;
   _repeat?: unknown;
+  _destroyed?: unknown;
   refresh(): unknown;
+}
+
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+/** One aligned timer waiting in its grid slot. */
+interface Pending {
+  timer: TimeoutInternals | null;
+  slot: number;
+  deadline: number;
+  seq: number;
+  /** Ran ahead of Node's call to keep the order; Node's call is then skipped. */
+  ranEarly: boolean;
+  done: boolean;
+}
+
+interface Slot {
+  /** Sorted by (deadline, seq). Entries are nulled out when they run or are cleared. */
+  entries: (Pending | null)[];
+  head: number;
+  live: number;
 }
 
 interface HookState {
   slackMs?: number;
   recorder?: Recorder;
-  globalSetTimeout: unknown;
-  globalSetInterval: unknown;
+  saved: Record<string, unknown>;
   refresh: (this: TimeoutInternals) => unknown;
-  timeoutProto: object;
+  close: (this: TimeoutInternals) => unknown;
+  dispose: ((this: TimeoutInternals) => unknown) | undefined;
+  timeoutProto: Record<string | symbol, unknown>;
   aligned: number;
+  reordered: number;
 }
 
 let state: HookState | null = null;
+let seq = 0;
+const slots = new Map<number, Slot>();
+const pendingOf = new WeakMap<object, Pending>();
+/** What Node would call for an aligned timer: the user's callback (report-wrapped) and its arguments. */
+const callOf = new WeakMap<object, { callback: Callback; args: unknown[] }>();
 /** Requested duration of every timer we aligned, so refresh() and repeats start from it again. */
 const requested = new WeakMap<object, number>();
 
@@ -45,55 +79,147 @@ export function alignedExpiry(expiry: number, slack: number): number {
   return Math.ceil(expiry / slack) * slack;
 }
 
-function align(t: TimeoutInternals, slack: number, refresh: (this: TimeoutInternals) => unknown): boolean {
-  const start = t._idleStart;
-  const duration = requested.get(t) ?? t._idleTimeout;
-  if (typeof start !== 'number' || typeof duration !== 'number' || !(duration >= 10 * slack)) return false;
-  requested.set(t, duration);
-  const target = alignedExpiry(start + duration, slack);
-  if (target === start + duration && t._idleTimeout === duration) return true;
-  t._idleTimeout = target - start;
-  refresh.call(t);
-  // The re-insert reads the loop clock again; if it moved, aim at the same grid point from there.
-  const restart = t._idleStart;
-  if (typeof restart === 'number' && restart !== start && target - restart >= 1) {
-    t._idleTimeout = target - restart;
-    refresh.call(t);
+function enqueue(p: Pending): void {
+  let slot = slots.get(p.slot);
+  if (!slot) slots.set(p.slot, (slot = { entries: [], head: 0, live: 0 }));
+  const list = slot.entries;
+  let i = list.length;
+  // Almost always appended at the end: deadlines mostly grow with creation order.
+  while (i > slot.head) {
+    const prev = list[i - 1];
+    if (prev === null || prev.deadline <= p.deadline) break;
+    i--;
   }
-  if (state) state.aligned++;
-  return true;
+  list.splice(i, 0, p);
+  slot.live++;
 }
 
-function wrapCallback(callback: (...args: unknown[]) => void, recorder: Recorder | undefined, slack: number | undefined, repeat: boolean): (...args: unknown[]) => void {
-  const site = recorder?.site(repeat ? 'setInterval' : 'setTimeout');
-  return function (this: TimeoutInternals, ...args: unknown[]) {
-    if (repeat && slack !== undefined) realignRepeat(this, slack);
-    if (site) return recorder!.run(site, callback, this, args);
-    return callback.apply(this, args);
-  };
+function forget(p: Pending): void {
+  if (p.done) return;
+  p.done = true;
+  p.timer = null;
+  const slot = slots.get(p.slot);
+  if (!slot) return;
+  const i = slot.entries.indexOf(p, slot.head);
+  if (i >= 0) slot.entries[i] = null;
+  if (--slot.live <= 0) slots.delete(p.slot);
+}
+
+function isCleared(t: TimeoutInternals): boolean {
+  return t._destroyed === true || t._idleTimeout === -1;
+}
+
+/** Runs every live entry of `p`'s slot ordered before `p`, then returns. */
+function runPredecessors(p: Pending): void {
+  const slot = slots.get(p.slot);
+  if (!slot) return;
+  const due: Pending[] = [];
+  for (let i = slot.head; i < slot.entries.length; i++) {
+    const e = slot.entries[i];
+    if (e === p) break;
+    if (e === null || e.done) continue;
+    if (!e.timer || isCleared(e.timer)) {
+      forget(e);
+      continue;
+    }
+    due.push(e);
+  }
+  if (due.length === 0) return;
+  if (state) state.reordered += due.length;
+  const calls = due.map((e) => {
+    const timer = e.timer!;
+    const call = callOf.get(timer);
+    forget(e);
+    e.ranEarly = true;
+    return () => call?.callback.apply(timer, call.args);
+  });
+  runInOrder(calls, 0);
+}
+
+function runInOrder(calls: (() => unknown)[], i: number): void {
+  if (i >= calls.length) return;
+  try {
+    calls[i]();
+  } finally {
+    runInOrder(calls, i + 1);
+  }
+}
+
+function track(t: TimeoutInternals, slot: number, deadline: number): void {
+  const old = pendingOf.get(t);
+  if (old) forget(old);
+  const p: Pending = { timer: t, slot, deadline, seq: ++seq, ranEarly: false, done: false };
+  pendingOf.set(t, p);
+  enqueue(p);
+}
+
+/** Moves `t` onto the grid; returns its slot and the deadline it asked for, or undefined if left alone. */
+function align(t: TimeoutInternals, slack: number, refresh: (this: TimeoutInternals) => unknown): { slot: number; deadline: number } | undefined {
+  const start = t._idleStart;
+  const duration = requested.get(t) ?? t._idleTimeout;
+  if (typeof start !== 'number' || typeof duration !== 'number' || !(duration >= 10 * slack)) return undefined;
+  requested.set(t, duration);
+  const target = alignedExpiry(start + duration, slack);
+  if (target !== start + duration || t._idleTimeout !== duration) {
+    t._idleTimeout = target - start;
+    refresh.call(t);
+    // The re-insert reads the loop clock again; if it moved, aim at the same grid point from there.
+    const restart = t._idleStart;
+    if (typeof restart === 'number' && restart !== start && target - restart >= 1) {
+      t._idleTimeout = target - restart;
+      refresh.call(t);
+    }
+  }
+  if (state) state.aligned++;
+  return { slot: target, deadline: start + duration };
 }
 
 /**
- * Node re-arms an interval after its callback with `_repeat` from the loop time it read just
- * before the callback (its previous expiry, or slightly later). Aim that re-arm at the grid too.
+ * Node re-arms an interval after its callback with `_repeat`, from the loop time it read just
+ * before the callback (the previous expiry, or slightly later). Aim that re-arm at the grid too.
  */
 function realignRepeat(t: TimeoutInternals, slack: number): void {
   const interval = requested.get(t);
   const start = t._idleStart;
   const duration = t._idleTimeout;
-  if (interval === undefined || typeof start !== 'number' || typeof duration !== 'number') return;
+  if (interval === undefined || typeof start !== 'number' || typeof duration !== 'number' || isCleared(t)) return;
   const firedAt = start + duration;
-  t._repeat = alignedExpiry(firedAt + interval, slack) - firedAt;
+  const next = alignedExpiry(firedAt + interval, slack);
+  t._repeat = next - firedAt;
+  track(t, next, firedAt + interval);
 }
 
 function makeSetTimer(original: TimerFn, repeat: boolean): TimerFn {
-  const wrapper = function (this: unknown, callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): NodeJS.Timeout {
+  const kind = repeat ? 'setInterval' : 'setTimeout';
+  const wrapper = function (this: unknown, callback: Callback, ms?: number, ...args: unknown[]): NodeJS.Timeout {
     const s = state;
     if (!s || typeof callback !== 'function') return original.call(this, callback, ms, ...args);
-    const wrapped = s.recorder || (repeat && s.slackMs !== undefined) ? wrapCallback(callback, s.recorder, s.slackMs, repeat) : callback;
-    const t = original.call(this, wrapped, ms, ...args);
-    if (s.slackMs !== undefined) align(t as unknown as TimeoutInternals, s.slackMs, s.refresh);
-    return t;
+    const slack = s.slackMs;
+    const coalesce = slack !== undefined && typeof ms === 'number' && ms >= 10 * slack && ms <= TIMEOUT_MAX;
+    const site = s.recorder?.site(kind);
+    const recorder = s.recorder;
+    const user: Callback = site ? function (this: unknown, ...a: unknown[]) { return recorder!.run(site, callback, this, a); } : callback;
+    if (!coalesce) return original.call(this, user, ms, ...args);
+    const fire = function (this: TimeoutInternals, ...a: unknown[]): unknown {
+      const p = pendingOf.get(this);
+      if (p) {
+        if (p.ranEarly) {
+          // Already run ahead of this call to keep the order.
+          p.ranEarly = false;
+          if (repeat) realignRepeat(this, slack);
+          return undefined;
+        }
+        runPredecessors(p);
+        forget(p);
+      }
+      if (repeat) realignRepeat(this, slack);
+      return user.apply(this, a);
+    };
+    const t = original.call(this, fire, ms, ...args) as unknown as TimeoutInternals;
+    callOf.set(t, { callback: user, args });
+    const placed = align(t, slack, s.refresh);
+    if (placed) track(t, placed.slot, placed.deadline);
+    return t as unknown as NodeJS.Timeout;
   };
   Object.defineProperty(wrapper, 'name', { value: original.name });
   Object.defineProperty(wrapper, 'length', { value: original.length });
@@ -102,51 +228,90 @@ function makeSetTimer(original: TimerFn, repeat: boolean): TimerFn {
   return wrapper as TimerFn;
 }
 
+function makeClear(original: (t: unknown) => void): (t: unknown) => void {
+  const wrapper = function (this: unknown, t: unknown): void {
+    original.call(this, t);
+    if (t !== null && typeof t === 'object') {
+      const p = pendingOf.get(t);
+      if (p) forget(p);
+    }
+  };
+  Object.defineProperty(wrapper, 'name', { value: original.name });
+  Object.defineProperty(wrapper, 'length', { value: original.length });
+  return wrapper;
+}
+
 export interface HookOptions {
   slackMs?: number;
   report: boolean;
 }
 
+const NAMES = ['setTimeout', 'setInterval', 'clearTimeout', 'clearInterval'] as const;
+
+function setProto(proto: Record<string | symbol, unknown>, key: string | symbol, value: unknown): void {
+  Object.defineProperty(proto, key, { value, configurable: true, writable: true, enumerable: false });
+}
+
 export function installTimerHooks(options: HookOptions): void {
   if (state || (options.slackMs === undefined && !options.report)) return;
   const probe = originalTimers.setTimeout(() => {}, 1);
-  const timeoutProto = Object.getPrototypeOf(probe) as { refresh: (this: TimeoutInternals) => unknown };
+  const timeoutProto = Object.getPrototypeOf(probe) as Record<string | symbol, unknown>;
   originalTimers.clearTimeout(probe);
-  const refresh = timeoutProto.refresh;
-  const originalRefresh = refresh;
+  const saved: Record<string, unknown> = {};
+  for (const name of NAMES) saved[name] = globals[name];
+  const dispose = Symbol.dispose !== undefined ? (timeoutProto[Symbol.dispose] as HookState['dispose']) : undefined;
   state = {
     slackMs: options.slackMs,
     recorder: options.report ? reportRecorder() : undefined,
-    globalSetTimeout: globals.setTimeout,
-    globalSetInterval: globals.setInterval,
-    refresh,
+    saved,
+    refresh: timeoutProto.refresh as HookState['refresh'],
+    close: timeoutProto.close as HookState['close'],
+    dispose,
     timeoutProto,
     aligned: 0,
+    reordered: 0,
   };
   state.recorder?.start();
-  const setTimeoutHook = makeSetTimer(originalTimers.setTimeout as unknown as TimerFn, false);
-  const setIntervalHook = makeSetTimer(originalTimers.setInterval as unknown as TimerFn, true);
-  globals.setTimeout = setTimeoutHook;
-  globals.setInterval = setIntervalHook;
-  timersModule.setTimeout = setTimeoutHook;
-  timersModule.setInterval = setIntervalHook;
+  const hooks: Record<string, unknown> = {
+    setTimeout: makeSetTimer(originalTimers.setTimeout as unknown as TimerFn, false),
+    setInterval: makeSetTimer(originalTimers.setInterval as unknown as TimerFn, true),
+  };
+  if (options.slackMs !== undefined) {
+    hooks.clearTimeout = makeClear(originalTimers.clearTimeout as (t: unknown) => void);
+    hooks.clearInterval = makeClear(originalTimers.clearInterval as (t: unknown) => void);
+  }
+  for (const [name, fn] of Object.entries(hooks)) {
+    globals[name] = fn;
+    timersModule[name] = fn;
+  }
   if (options.slackMs !== undefined) {
     const slack = options.slackMs;
+    const s = state;
     // refresh() restarts from the requested delay, then the timer joins the grid again.
-    Object.defineProperty(timeoutProto, 'refresh', {
-      value: function refresh(this: TimeoutInternals): unknown {
-        const wanted = requested.get(this);
-        if (wanted === undefined || !state) return originalRefresh.call(this);
-        this._idleTimeout = wanted;
-        if (this._repeat !== null && this._repeat !== undefined) this._repeat = wanted;
-        state.refresh.call(this);
-        align(this, slack, state.refresh);
-        return this;
-      },
-      configurable: true,
-      writable: true,
-      enumerable: false,
+    setProto(timeoutProto, 'refresh', function refresh(this: TimeoutInternals): unknown {
+      const wanted = requested.get(this);
+      const p = pendingOf.get(this);
+      if (wanted === undefined || !p || state !== s) return s.refresh.call(this);
+      this._idleTimeout = wanted;
+      if (this._repeat !== null && this._repeat !== undefined) this._repeat = wanted;
+      s.refresh.call(this);
+      forget(p);
+      const placed = align(this, slack, s.refresh);
+      if (placed) track(this, placed.slot, placed.deadline);
+      return this;
     });
+    setProto(timeoutProto, 'close', function close(this: TimeoutInternals): unknown {
+      const p = pendingOf.get(this);
+      if (p) forget(p);
+      return s.close.call(this);
+    });
+    if (dispose) {
+      setProto(timeoutProto, Symbol.dispose, function dispose(this: TimeoutInternals): unknown {
+        const p = pendingOf.get(this);
+        if (p) forget(p);
+        return s.dispose!.call(this);
+      });
+    }
   }
 }
 
@@ -154,12 +319,14 @@ export function uninstallTimerHooks(): void {
   const s = state;
   if (!s) return;
   state = null;
-  globals.setTimeout = s.globalSetTimeout;
-  globals.setInterval = s.globalSetInterval;
-  timersModule.setTimeout = originalTimers.setTimeout;
-  timersModule.setInterval = originalTimers.setInterval;
+  for (const name of NAMES) {
+    globals[name] = s.saved[name];
+    timersModule[name] = originalTimers[name];
+  }
   if (s.slackMs !== undefined) {
-    Object.defineProperty(s.timeoutProto, 'refresh', { value: s.refresh, configurable: true, writable: true, enumerable: false });
+    setProto(s.timeoutProto, 'refresh', s.refresh);
+    setProto(s.timeoutProto, 'close', s.close);
+    if (s.dispose) setProto(s.timeoutProto, Symbol.dispose, s.dispose);
   }
   if (s.recorder) {
     s.recorder.stop();
@@ -167,6 +334,6 @@ export function uninstallTimerHooks(): void {
   }
 }
 
-export function timerHooksStatus(): { slackMs?: number; report: boolean; aligned: number } {
-  return { slackMs: state?.slackMs, report: Boolean(state?.recorder), aligned: state?.aligned ?? 0 };
+export function timerHooksStatus(): { slackMs?: number; report: boolean; aligned: number; reordered: number } {
+  return { slackMs: state?.slackMs, report: Boolean(state?.recorder), aligned: state?.aligned ?? 0, reordered: state?.reordered ?? 0 };
 }
