@@ -100,6 +100,7 @@ same load (autocannon, loopback only) and prints one table.
 const children = new Set();
 const servicePids = new Set();
 let progress;
+let interruptedBy = null;
 
 function killAll(signal) {
   for (const child of children) {
@@ -119,6 +120,8 @@ function killAll(signal) {
 process.on('exit', () => killAll('SIGKILL'));
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
+    if (interruptedBy) return;
+    interruptedBy = signal;
     progress?.stop();
     process.stderr.write(`\ndemo: interrupted by ${signal}; stopping the service and the load generator\n`);
     killAll('SIGTERM');
@@ -630,6 +633,8 @@ main().then(
   (err) => {
     progress?.stop();
     killAll('SIGTERM');
+    // Children dying from our own Ctrl-C are not a failure of theirs.
+    if (interruptedBy) process.exit(130);
     process.stderr.write(`\ndemo: FAILED: ${err instanceof DemoError ? err.message : err && err.stack ? err.stack : err}\n`);
     process.exit(1);
   },

@@ -186,38 +186,78 @@ test('bad arguments exit with status 2 and the usage', async () => {
   assert.match(run.stderr, /Usage: npm start/);
 });
 
-test('a service that dies during the load is reported with its exit signal, the run exits 1 and leaves no process behind', async (t) => {
-  const child = spawn(process.execPath, [DEMO, '--duration', '20', '--rounds', '1', '--warmup', '0', '--quiet-period', '1', '--no-write'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let stderr = '';
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-  await new Promise((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      if (/plain node: load/.test(stderr)) resolve();
-    });
-    child.on('exit', () => reject(new Error(`demo ended before the load: ${stdout}${stderr}`)));
-  });
-  // The demo's children, found from the outside: the plain service is the one started without flags.
-  const kids = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+function childrenOf(pid) {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid;
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
     } catch {
       return false;
     }
   });
-  const cmdline = (pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  const plain = kids.find((pid) => {
-    const args = cmdline(pid);
-    return args[1] === SERVICE;
+}
+
+function descendants(pid) {
+  const out = [];
+  for (const kid of childrenOf(pid)) out.push(kid, ...descendants(kid));
+  return out;
+}
+
+function running(pid) {
+  try {
+    return !/^\S+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const cmdline = (pid) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+};
+
+/** Starts a long demo run and resolves once the plain service is under load. */
+async function demoUnderLoad(t) {
+  const child = spawn(process.execPath, [DEMO, '--duration', '20', '--rounds', '1', '--warmup', '0', '--quiet-period', '1', '--no-write'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  const run = { child, stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (run.stdout += d));
+  run.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      run.stderr += d;
+      if (/plain node: load/.test(run.stderr)) resolve();
+    });
+    child.on('exit', () => reject(new Error(`demo ended before the load: ${run.stdout}${run.stderr}`)));
   });
-  assert.ok(plain, `plain service among ${kids.map((k) => cmdline(k).join(' ')).join(' | ')}`);
-  process.kill(Number(plain), 'SIGKILL');
-  const code = await exited;
+  // Give the load generator a moment to start, so that it is among the processes to clean up.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  run.processes = descendants(child.pid);
+  return run;
+}
+
+test('a service that dies during the load is reported with its exit signal, the run exits 1 and leaves no process behind', async (t) => {
+  const run = await demoUnderLoad(t);
+  const plain = run.processes.find((pid) => cmdline(pid)[1] === SERVICE);
+  assert.ok(plain, `plain service among ${run.processes.map((p) => cmdline(p).join(' ')).join(' | ')}`);
+  process.kill(plain, 'SIGKILL');
+  const { code } = await run.exited;
   assert.equal(code, 1);
-  assert.match(stderr, /plain node: the service exited unexpectedly \(signal SIGKILL\)/);
-  for (const pid of kids) assert.ok(!fs.existsSync(`/proc/${pid}`) || /\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')), `child ${pid} (${kids.includes(pid) ? 'demo child' : ''}) still running`);
+  assert.match(run.stderr, /plain node: the service exited unexpectedly \(signal SIGKILL\)/);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  for (const pid of run.processes) assert.ok(!running(pid), `${cmdline(pid).join(' ')} (pid ${pid}) still running`);
+});
+
+test('Ctrl-C during the run stops the services and the load generator', async (t) => {
+  const run = await demoUnderLoad(t);
+  assert.ok(run.processes.length >= 3, 'two services and a load generator');
+  run.child.kill('SIGINT');
+  const { code } = await run.exited;
+  assert.equal(code, 130);
+  assert.match(run.stderr, /interrupted by SIGINT/);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const pid of run.processes) assert.ok(!running(pid), `${cmdline(pid).join(' ')} (pid ${pid}) still running`);
 });
