@@ -162,9 +162,6 @@ function install(ctx: InstallContext): PatchStatus {
       }
     }
   }
-  if (s.missing.length) {
-    log.debug(`gc: ${s.missing.length} setting(s) of the ${profile} profile need the start-time part: ${s.missing.map((m) => m.line).join('; ')} (or start with "npx afterburner --profile ${profile} <script>")`);
-  }
   return status();
 }
 
@@ -175,7 +172,9 @@ function status(): PatchStatus {
   return {
     active: true,
     profile: plan.profile,
-    ...(s.missing.length ? { reason: `${s.missing.length} start-time setting(s) missing: see gc.missing, or start with "npx afterburner --profile ${plan.profile} <script>"` } : {}),
+    ...(s.missing.length
+      ? { reason: `missing: ${s.missing.map((m) => m.line).join('; ')} (or start with "npx afterburner --profile ${plan.profile} <script>")` }
+      : {}),
     memory: { limitMB: Math.round(plan.memory.bytes / 2 ** 20), source: plan.memory.source },
     runtime: {
       node: process.version,
