@@ -70,7 +70,7 @@ function readOptions(argv) {
     connections: Math.round(number('connections', 8, 1, 256)),
     maxRequests: Math.round(number('max-requests', 200000, 1, 1e7)),
     churn: Math.round(number('churn', quick ? 100 : 300, 0, 10000)),
-    rounds: Math.round(number('rounds', quick ? 2 : 4, 1, 20)),
+    rounds: Math.round(number('rounds', quick ? 2 : 6, 1, 20)),
     port: Math.round(number('port', 0, 0, 65535)),
     out: values.out ? path.resolve(values.out) : path.join(ROOT, 'results'),
     write: !values['no-write'],
@@ -84,7 +84,7 @@ same load (autocannon, loopback only) and prints one table.
 
   --quick               short run for CI (3 s load, 2 s quiet period)
   --duration <s>        measured load per service (default 12), split in rounds
-  --rounds <n>          alternate the load between the two services this many times (default 4)
+  --rounds <n>          alternate the load between the two services this many times (default 6)
   --warmup <s>          unmeasured load before it (default 2)
   --quiet-period <s>    idle time over which wake-ups are counted (default 5)
   --connections <n>     concurrent load connections (default 8)
@@ -536,6 +536,7 @@ async function main() {
   if (!proc.available()) throw new DemoError('this demo reads process metrics from /proc and needs Linux');
   const afterburner = chooseAfterburner();
   for (const line of afterburner.tried) notes.push(line);
+  if (process.env.NODE_OPTIONS) notes.push(`NODE_OPTIONS from your environment (${process.env.NODE_OPTIONS}) was passed to neither service, so that both start the same way`);
   const status = afterburner.probe.status;
   if (!status.native.loaded) {
     failures.push(`the native addon is missing: ${status.native.error}. The run continues with the patches that do not need it; "npm run build:native" builds it.`);
