@@ -3,6 +3,9 @@
 // gc benchmark: each variant runs the workload in its own process (heap flags and malloc arenas
 // are per process), variants interleaved round-robin, medians of the repeats.
 //   node benchmarks/gc/index.js [--quick] [--repeats n] [--ms n] [--only json|threadpool]
+// Workloads: json (parse + stringify of a ~100 KB document, the last 40 kept), threadpool (gzip,
+// scrypt, pbkdf2, deflate, file reads, 64 in flight, libuv's default 4 threads) and threadpool-8
+// (the same with UV_THREADPOOL_SIZE=8).
 // Variants: no tuning; each profile through the launcher (start-time + run-time parts); the
 // register alone (run-time part only). Ratios are against no tuning.
 const { spawnSync } = require('node:child_process');
@@ -29,8 +32,11 @@ function cleanEnv(extra = {}) {
   for (const [k, v] of Object.entries(process.env)) {
     if (!k.startsWith('AFTERBURNER') && k !== 'NODE_OPTIONS' && k !== 'MALLOC_ARENA_MAX' && k !== 'BENCH_JSON_OUT') env[k] = v;
   }
-  return { ...env, AFTERBURNER_LOG: 'silent', ...extra };
+  // Only the gc patch differs between variants: the other patches stay off everywhere.
+  return { ...env, AFTERBURNER_LOG: 'silent', AFTERBURNER_JSON: '0', AFTERBURNER_TIMERS: '0', AFTERBURNER_WEAK: '0', ...threadpoolEnv, ...extra };
 }
+
+let threadpoolEnv = {};
 
 const VARIANTS = {
   'no tuning': (w) => ({ args: [WORKER, w, ms], env: cleanEnv() }),
@@ -55,6 +61,8 @@ function runOnce(variant, workload) {
 const METRICS = ['opsPerS', 'scavenges', 'pauseMs', 'p99PauseMs', 'peakRssMB', 'rssMB', 'vszMB', 'arenaHeaps'];
 
 function measure(workload) {
+  threadpoolEnv = workload === 'threadpool-8' ? { UV_THREADPOOL_SIZE: '8' } : {};
+  workload = workload.replace(/-8$/, '');
   const samples = Object.fromEntries(Object.keys(VARIANTS).map((v) => [v, []]));
   for (let r = 0; r < repeats; r++) for (const v of Object.keys(VARIANTS)) samples[v].push(runOnce(v, workload));
   const med = {};
@@ -85,7 +93,7 @@ function rowsFor(med) {
 }
 
 const major = Number(process.versions.node.split('.')[0]);
-const workloads = only ? [only] : ['json', 'threadpool'];
+const workloads = only ? only.split(',') : ['json', 'threadpool', 'threadpool-8'];
 for (const workload of workloads) {
   const med = measure(workload);
   const base = med['no tuning'];
@@ -108,5 +116,31 @@ for (const workload of workloads) {
   report(`gc: ${workload} workload`, rowsFor(med), {
     keys: workload === 'json' ? ['ops x', 'scav x', 'peak x', 'p99 ms'] : ['ops x', 'VSZ x', 'RSS x', 'arenas'],
     notes,
+  });
+}
+
+// Launcher overhead: wall time to start and exit an empty script, interleaved, median.
+{
+  const empty = path.join(require('node:os').tmpdir(), `ab-empty-${process.pid}.js`);
+  require('node:fs').writeFileSync(empty, '');
+  const starts = {
+    'node script': [empty],
+    'node --require register script': ['--require', REGISTER, empty],
+    'afterburner script (launcher)': [BIN, empty],
+  };
+  const times = Object.fromEntries(Object.keys(starts).map((k) => [k, []]));
+  for (let r = 0; r < (quick ? 5 : 15); r++) {
+    for (const [name, a] of Object.entries(starts)) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, a, { env: cleanEnv(), stdio: 'ignore' });
+      times[name].push(performance.now() - t0);
+    }
+  }
+  require('node:fs').rmSync(empty, { force: true });
+  const base = median(times['node script']);
+  const rows = Object.entries(times).map(([row, t]) => ({ row, 'start ms': median(t), 'added ms': median(t) - base }));
+  report('gc: launcher startup', rows, {
+    keys: ['added ms'],
+    notes: [`target: launcher adds < 100 ms (${typeof process.execve === 'function' ? 'exec mode: process.execve' : 'child mode: no process.execve in this Node'})`],
   });
 }
