@@ -424,7 +424,12 @@ async function runBoth(variants, options, plan) {
     for (const service of services) {
       const r = results[service.variant.key];
       const sorted = times.get(service).sort((x, y) => x - y);
-      r.load.requestsPerSecond = r.load.seconds > 0 ? r.load.requests / r.load.seconds : 0;
+      // The median round, not the total: one round disturbed by something else on the machine
+      // should not decide the row.
+      const perRound = r.load.rounds.map((x) => x.requestsPerSecond).sort((x, y) => x - y);
+      const mid = perRound.length >> 1;
+      r.load.requestsPerSecond = perRound.length % 2 ? perRound[mid] : (perRound[mid - 1] + perRound[mid]) / 2;
+      r.load.requestsPerSecondOverall = r.load.seconds > 0 ? r.load.requests / r.load.seconds : 0;
       r.load.latencyMs = { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], mean: sorted.reduce((x, y) => x + y, 0) / (sorted.length || 1) };
       r.cpuMsPer1kRequests = r.load.requests ? (r.cpuMs / r.load.requests) * 1000 : NaN;
     }

@@ -2,7 +2,7 @@
 // The table and the chart: one row per measured quantity, plain vs afterburner and their ratio.
 
 const ROWS = [
-  { key: 'rps', label: 'requests/s', unit: '', better: 'higher', digits: 0, get: (r) => r.load.requestsPerSecond },
+  { key: 'rps', label: 'requests/s (median round)', unit: '', better: 'higher', digits: 0, get: (r) => r.load.requestsPerSecond },
   { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower', digits: 2, get: (r) => r.load.latencyMs.p50 },
   { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower', digits: 1, get: (r) => r.load.latencyMs.p99 },
   { key: 'cpu', label: 'CPU time under load', unit: 's', better: 'lower', digits: 2, get: (r) => r.cpuMs / 1000 },
