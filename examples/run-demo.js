@@ -187,7 +187,8 @@ function describePatches(status) {
   const parts = [];
   for (const name of ['json', 'timers', 'gc', 'weak']) {
     const s = status[name] || {};
-    const detail = s.active ? (s.profile ? `on (${s.profile})` : 'on') : `off: ${s.reason || 'inactive'}`;
+    // An active patch may still have decided to change nothing here; its reason says so.
+    const detail = s.active ? `on${s.profile ? ` (${s.profile} profile)` : ''}${s.reason ? `: ${s.reason}` : ''}` : `off: ${s.reason || 'inactive'}`;
     parts.push(`${name} ${detail}`);
   }
   return parts;
