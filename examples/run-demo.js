@@ -540,6 +540,11 @@ async function main() {
   }, budgetSeconds * 1000);
 
   if (!proc.available()) throw new DemoError('this demo reads process metrics from /proc and needs Linux');
+  try {
+    require.resolve('autocannon');
+  } catch {
+    throw new DemoError('the load generator autocannon is not installed: it is a devDependency, so run "npm install" (without --omit=dev)');
+  }
   const afterburner = chooseAfterburner();
   for (const line of afterburner.tried) notes.push(line);
   if (process.env.NODE_OPTIONS) notes.push(`NODE_OPTIONS from your environment (${process.env.NODE_OPTIONS}) was passed to neither service, so that both start the same way`);
