@@ -174,19 +174,28 @@ function align(t: TimeoutInternals, slack: number, refresh: (this: TimeoutIntern
   return { slot: target, deadline: start + duration };
 }
 
+/** Node's timer clock now: the start a freshly inserted Timeout records. */
+function loopNow(): number | undefined {
+  const probe = originalTimers.setTimeout(noop, 1) as unknown as TimeoutInternals;
+  originalTimers.clearTimeout(probe as unknown as NodeJS.Timeout);
+  return typeof probe._idleStart === 'number' ? probe._idleStart : undefined;
+}
+
+function noop(): void {}
+
 /**
- * Node re-arms an interval after its callback with `_repeat`, from the loop time it read just
- * before the callback (the previous expiry, or slightly later). Aim that re-arm at the grid too.
+ * Node re-arms an interval after its callback with `_repeat`, counted from the clock reading it
+ * took just before calling it; we read the same clock first thing in the callback (equal unless it
+ * ticked in between, then the re-arm lands that 1 ms before the grid point, never before the
+ * interval has elapsed). Aim that re-arm at the grid.
  */
 function realignRepeat(t: TimeoutInternals, slack: number): void {
   const interval = requested.get(t);
-  const start = t._idleStart;
-  const duration = t._idleTimeout;
-  if (interval === undefined || typeof start !== 'number' || typeof duration !== 'number' || isCleared(t)) return;
-  const firedAt = start + duration;
-  const next = alignedExpiry(firedAt + interval, slack);
-  t._repeat = next - firedAt;
-  track(t, next, firedAt + interval);
+  const now = loopNow();
+  if (interval === undefined || now === undefined || isCleared(t)) return;
+  const next = alignedExpiry(now + interval, slack);
+  t._repeat = next - now;
+  track(t, next, now + interval);
 }
 
 function makeSetTimer(original: TimerFn, repeat: boolean): TimerFn {

@@ -2,9 +2,9 @@
  * The polling report: which call sites wake the process up with timers, how often, and how many
  * of those wake-ups did nothing observable.
  *
- * "Did nothing observable" is measured, not guessed: a wake-up counts as idle when, from the
- * moment its callback starts until the next timer callback or the end of that event-loop turn,
- * no async resource was created other than timers, promises and process.nextTick entries — no
+ * "Did nothing observable" is measured, not guessed: a wake-up counts as idle when, while its
+ * callback and the first few microtask hops after it run (enough for an awaited sleep to resume
+ * and re-check), no async resource was created other than timers, promises and process.nextTick entries — no
  * file system request, socket or pipe write, DNS lookup, child process, immediate, HTTP request,
  * zlib job... A flag-polling loop (`setInterval(check, 10)`, `while (!ready) await sleep(10)`)
  * is idle on every turn but the last; a heartbeat that writes to a socket is not.
@@ -16,7 +16,7 @@ import { createHook, type AsyncHook } from 'node:async_hooks';
 import * as path from 'node:path';
 import { log } from '../core/log';
 
-const NOT_OBSERVABLE = new Set(['Timeout', 'PROMISE', 'TickObject']);
+const NOT_OBSERVABLE = new Set(['Timeout', 'PROMISE', 'TickObject', 'Microtask']);
 const OWN_DIR = path.resolve(__dirname, '..');
 
 export interface Site {
@@ -118,8 +118,21 @@ class RecorderImpl implements Recorder {
         this.settle();
       }).unref();
     }
-    this.pending = { site, mark: this.activity };
-    return callback.apply(thisArg, args);
+    const pending = { site, mark: this.activity };
+    this.pending = pending;
+    try {
+      return callback.apply(thisArg, args);
+    } finally {
+      // The wake-up's own consequences run as microtasks right after it (an awaited sleep resumes,
+      // checks its flag, sleeps again): close the window a few microtask hops later, before the
+      // loop moves on to I/O that belongs to nobody's timer.
+      let hops = 3;
+      const hop = (): void => {
+        if (--hops > 0) queueMicrotask(hop);
+        else if (this.pending === pending) this.settle();
+      };
+      queueMicrotask(hop);
+    }
   }
 
   private settle(): void {
