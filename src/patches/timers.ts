@@ -64,8 +64,14 @@ export const timersPatch: Patch = {
     const report = readReport(context) || log.enabled('debug');
     const state: Installed = { watchFile: fs.watchFile, unwatchFile: fs.unwatchFile, controller: null };
     try {
-      controller ??= new WatchFileController({ watchFile: fs.watchFile, unwatchFile: fs.unwatchFile, stat: fs.stat, statSync: fs.statSync }, { forcePolling });
-      if (forcePolling) controller.options.forcePolling = forcePolling;
+      controller ??= new WatchFileController({ watchFile: fs.watchFile, unwatchFile: fs.unwatchFile, stat: fs.stat, statSync: fs.statSync }, {});
+      controller.options.forcePolling = forcePolling;
+      // Advanced/benchmark knob: a fixed safety-net period (ms) for every event-driven path.
+      const net = context.options?.safetyNetMs;
+      if (typeof net === 'number' && net >= 1000) {
+        controller.options.verifyFactor = 1;
+        controller.options.verifyMinMs = controller.options.verifyMaxMs = net;
+      }
       state.controller = controller;
       const c = controller;
       const watchFile = function watchFile(this: unknown): fs.StatWatcher {

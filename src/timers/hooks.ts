@@ -205,9 +205,9 @@ function makeSetTimer(original: TimerFn, repeat: boolean): TimerFn {
     if (!s || typeof callback !== 'function') return original.call(this, callback, ms, ...args);
     const slack = s.slackMs;
     const coalesce = slack !== undefined && typeof ms === 'number' && ms >= 10 * slack && ms <= TIMEOUT_MAX;
-    const site = s.recorder?.site(kind);
     const recorder = s.recorder;
-    const user: Callback = site ? function (this: unknown, ...a: unknown[]) { return recorder!.run(site, callback, this, a); } : callback;
+    const tracked = recorder?.site(kind, callback);
+    const user: Callback = tracked ? function (this: unknown, ...a: unknown[]) { return recorder!.run(tracked, callback, this, a); } : callback;
     if (!coalesce) return original.call(this, user, ms, ...args);
     const fire = function (this: TimeoutInternals, ...a: unknown[]): unknown {
       const p = pendingOf.get(this);

@@ -10,7 +10,9 @@
  * is idle on every turn but the last; a heartbeat that writes to a socket is not.
  *
  * Only active when the report is enabled (AFTERBURNER_TIMERS_REPORT=1 or AFTERBURNER_LOG=debug):
- * it costs a stack capture per timer created and an async_hooks init hook.
+ * it costs an async_hooks init hook and a stack capture the first time a callback function is
+ * seen. Past 500 new callbacks a second (fresh closures, one per `await sleep()`, at a high rate)
+ * only 1 in 32 is captured and counts for 32 (the entry then says `estimated: true`).
  */
 import { createHook, type AsyncHook } from 'node:async_hooks';
 import * as path from 'node:path';
@@ -25,7 +27,17 @@ export interface Site {
   timers: number;
   wakeups: number;
   idle: number;
+  /** Some of the counts are sampled estimates (fresh callbacks are sampled 1 in SAMPLE). */
+  sampled: boolean;
 }
+
+export interface Tracked {
+  site: Site;
+  weight: number;
+}
+
+const SAMPLE = 32;
+const CAPTURES_PER_S = 500;
 
 export interface ReportEntry {
   /** file:line of the code that scheduled the timer (first frame outside afterburner and node internals). */
@@ -38,13 +50,15 @@ export interface ReportEntry {
   idleWakeups: number;
   wakeupsPerMinute: number;
   idlePerMinute: number;
+  /** True when the counts include estimates from sampled timers (past 500 new callbacks/s, 1 in 32 is sampled). */
+  estimated: boolean;
 }
 
 export interface Recorder {
   start(): void;
   stop(): void;
-  site(kind: 'setTimeout' | 'setInterval'): Site | undefined;
-  run(site: Site, callback: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown;
+  site(kind: 'setTimeout' | 'setInterval', callback: object): Tracked | undefined;
+  run(tracked: Tracked, callback: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown;
   entries(): ReportEntry[];
 }
 
@@ -53,7 +67,7 @@ function frameOutside(): string {
   const savePrepare = Error.prepareStackTrace;
   let where = 'unknown';
   try {
-    Error.stackTraceLimit = 12;
+    Error.stackTraceLimit = 8;
     Error.prepareStackTrace = (_e, frames) => frames;
     const holder: { stack?: NodeJS.CallSite[] } = {};
     Error.captureStackTrace(holder, frameOutside);
@@ -75,7 +89,10 @@ let current: RecorderImpl | null = null;
 class RecorderImpl implements Recorder {
   private readonly sites = new Map<string, Site>();
   private activity = 0;
-  private pending: { site: Site; mark: number } | null = null;
+  private pending: { site: Site; weight: number; mark: number } | null = null;
+  private readonly byCallback = new WeakMap<object, Tracked>();
+  private tokens = CAPTURES_PER_S;
+  private refilled = 0;
   private flushScheduled = false;
   private hook: AsyncHook | null = null;
   private startedAt = 0;
@@ -83,6 +100,7 @@ class RecorderImpl implements Recorder {
 
   start(): void {
     this.startedAt = performance.now();
+    this.refilled = this.startedAt;
     this.hook = createHook({
       init: (_id, type) => {
         if (!NOT_OBSERVABLE.has(type)) this.activity++;
@@ -99,18 +117,37 @@ class RecorderImpl implements Recorder {
     process.removeListener('exit', this.onExit);
   }
 
-  site(kind: 'setTimeout' | 'setInterval'): Site {
+  site(kind: 'setTimeout' | 'setInterval', callback: object): Tracked | undefined {
+    const known = this.byCallback.get(callback);
+    if (known && known.site.kind === kind) {
+      known.site.timers++;
+      return known;
+    }
+    // A stack capture costs ~7 µs. Up to CAPTURES_PER_S new callbacks a second are all captured;
+    // beyond that (a fresh closure per sleep at a high rate) 1 in SAMPLE is, and counts for SAMPLE.
+    const now = performance.now();
+    this.tokens = Math.min(CAPTURES_PER_S, this.tokens + ((now - this.refilled) * CAPTURES_PER_S) / 1000);
+    this.refilled = now;
+    let weight = 1;
+    if (this.tokens >= 1) this.tokens--;
+    else if (Math.random() < 1 / SAMPLE) weight = SAMPLE;
+    else return undefined;
     const where = frameOutside();
     const key = `${kind} ${where}`;
     let site = this.sites.get(key);
-    if (!site) this.sites.set(key, (site = { where, kind, timers: 0, wakeups: 0, idle: 0 }));
-    site.timers++;
-    return site;
+    if (!site) this.sites.set(key, (site = { where, kind, timers: 0, wakeups: 0, idle: 0, sampled: false }));
+    site.timers += weight;
+    if (weight > 1) site.sampled = true;
+    const tracked = { site, weight };
+    // Reused callbacks (setInterval, `setTimeout(poll, ms)` re-arming itself) are counted exactly.
+    this.byCallback.set(callback, { site, weight: 1 });
+    return tracked;
   }
 
-  run(site: Site, callback: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
+  run(tracked: Tracked, callback: (...a: unknown[]) => unknown, thisArg: unknown, args: unknown[]): unknown {
     this.settle();
-    site.wakeups++;
+    const site = tracked.site;
+    site.wakeups += tracked.weight;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -118,7 +155,7 @@ class RecorderImpl implements Recorder {
         this.settle();
       }).unref();
     }
-    const pending = { site, mark: this.activity };
+    const pending = { site, weight: tracked.weight, mark: this.activity };
     this.pending = pending;
     try {
       return callback.apply(thisArg, args);
@@ -139,7 +176,7 @@ class RecorderImpl implements Recorder {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    if (this.activity === p.mark) p.site.idle++;
+    if (this.activity === p.mark) p.site.idle += p.weight;
   }
 
   entries(): ReportEntry[] {
@@ -155,6 +192,7 @@ class RecorderImpl implements Recorder {
         idleWakeups: s.idle,
         wakeupsPerMinute: Math.round((s.wakeups / minutes) * 10) / 10,
         idlePerMinute: Math.round((s.idle / minutes) * 10) / 10,
+        estimated: s.sampled,
       }))
       .sort((a, b) => b.idlePerMinute - a.idlePerMinute || b.wakeupsPerMinute - a.wakeupsPerMinute);
   }
