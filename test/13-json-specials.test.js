@@ -1,0 +1,383 @@
+'use strict';
+// The json patch on every special case the issue lists, one group per test, each compared with the
+// builtin (never with a hard-coded answer): -0, big numbers, surrogates, invalid UTF-8 and BOMs in
+// Buffers, property order, duplicate keys, __proto__, deep nesting, revivers, non-string inputs,
+// whitespace, escapes, control characters, huge strings — on every route the router offers.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { check, has, helpers, builtinParse, pointersFor, uninstall, ab } = require('./json/subject');
+const { routes, useRoute } = require('./json/routes');
+const { outcome, diffOutcomes, diffValues, showInput } = require('./json/compare');
+const { pointerGet } = require('./json/subject');
+const cases = require('./json/cases');
+const { recorder, KINDS, DOCS } = require('./json/reviver');
+
+const ROUTES = routes();
+test.after(() => uninstall());
+
+function fail(diffs, what) {
+  if (diffs.length) assert.fail(`${diffs.length} difference(s) from the builtin on ${what}; first ones:\n${diffs.slice(0, 10).join('\n')}`);
+}
+
+function pointersOf(text) {
+  try {
+    return pointersFor(builtinParse(text));
+  } catch {
+    return ['', '/0', '/a'];
+  }
+}
+
+/** String, Buffer and Uint8Array forms of every text. */
+function checkTexts(patched, texts, label) {
+  const diffs = [];
+  for (const text of texts) {
+    const pointers = pointersOf(text);
+    diffs.push(...check(patched, text, { label, pointers }));
+    diffs.push(...check(patched, Buffer.from(text), { label: `${label} (Buffer)`, pointers }));
+    diffs.push(...check(patched, new Uint8Array(Buffer.from(text)), { label: `${label} (Uint8Array)`, pointers: pointers.slice(0, 2) }));
+  }
+  return diffs;
+}
+
+test('what is under test', (t) => {
+  const { notes } = useRoute(ROUTES[0]);
+  for (const note of notes) t.diagnostic(note);
+  for (const route of ROUTES) if (route.unsupported) t.diagnostic(`route "${route.name}" not run: ${route.unsupported}`);
+  t.diagnostic(`helpers present: ${JSON.stringify(has)}; node ${process.version}`);
+});
+
+test('JSON.parse keeps the builtin\'s public shape while patched, and uninstall() restores it', () => {
+  const original = builtinParse;
+  ab.uninstall();
+  const descBefore = Object.getOwnPropertyDescriptor(JSON, 'parse');
+  assert.equal(descBefore.value, original);
+  const { patched, status } = useRoute(ROUTES[0]);
+  assert.equal(JSON.parse, patched);
+  assert.equal(status.json.active, patched !== original, 'replaced exactly when active');
+  const problems = [];
+  const same = (what, a, b) => {
+    const d = diffOutcomes(outcome(a), outcome(b));
+    if (d) problems.push(`${what}: ${d}`);
+  };
+  const desc = Object.getOwnPropertyDescriptor(JSON, 'parse');
+  for (const flag of ['writable', 'enumerable', 'configurable']) if (desc[flag] !== descBefore[flag]) problems.push(`JSON.parse ${flag} ${desc[flag]}`);
+  same('name', () => patched.name, () => original.name);
+  same('length', () => patched.length, () => original.length);
+  same('own keys of the function', () => Reflect.ownKeys(patched).map(String).join(','), () => Reflect.ownKeys(original).map(String).join(','));
+  same('prototype of the function', () => Object.getPrototypeOf(patched) === Function.prototype, () => true);
+  same('String(JSON.parse)', () => String(patched), () => String(original));
+  same('JSON.parse.toString()', () => patched.toString(), () => original.toString());
+  // What lodash's _.isNative and similar feature checks read.
+  same('Function.prototype.toString.call(JSON.parse)', () => Function.prototype.toString.call(patched), () => Function.prototype.toString.call(original));
+  const newPatched = outcome(() => new JSON.parse('1'));
+  same('"prototype" in JSON.parse', () => 'prototype' in patched, () => 'prototype' in original);
+  ab.uninstall();
+  assert.equal(JSON.parse, original, 'uninstall() restores the very same function');
+  // Same expression text on both sides, since V8 puts it in the message.
+  const d = diffOutcomes(newPatched, outcome(() => new JSON.parse('1')));
+  if (d) problems.push(`new JSON.parse("1"): ${d}`);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(JSON, 'parse'), descBefore);
+  if (problems.length) assert.fail(`the patched JSON.parse is distinguishable from the builtin:\n${problems.join('\n')}`);
+});
+
+const GROUPS = ['negativeZero', 'numbers', 'surrogates', 'strings', 'literals', 'whitespace', 'structure', 'propertyOrder', 'duplicates', 'proto', 'bom'];
+
+for (const route of ROUTES) {
+  const skip = route.unsupported || false;
+  const tag = `[${route.name}]`;
+
+  for (const group of GROUPS) {
+    test(`${group}: ${cases[group].length} inputs as string, Buffer and Uint8Array ${tag}`, { skip }, () => {
+      const { patched } = useRoute(route);
+      fail(checkTexts(patched, cases[group], group), group);
+    });
+  }
+
+  test(`Buffers with invalid UTF-8, BOMs and NULs equal JSON.parse(buf.toString()) ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const diffs = [];
+    for (const buf of cases.buffers) {
+      const pointers = pointersOf(buf.toString());
+      diffs.push(...check(patched, buf, { label: 'bytes', pointers }));
+      diffs.push(...check(patched, new Uint8Array(buf), { label: 'bytes (Uint8Array)', pointers }));
+      // The same bytes inside a larger document, so the router's size threshold is passed.
+      const big = Buffer.concat([Buffer.from(`[${'1234.5,'.repeat(20000)}`), buf, Buffer.from(']')]);
+      diffs.push(...check(patched, big, { label: 'bytes at the end of a 140 KB array', pointers: ['/20000', '/0'] }));
+      const big2 = Buffer.concat([Buffer.from(`{"pad":"${'x'.repeat(100000)}","v":"`), buf, Buffer.from('"}')]);
+      diffs.push(...check(patched, big2, { label: 'bytes inside a string in a 100 KB object', pointers: ['/v'] }));
+    }
+    fail(diffs, 'byte inputs');
+  });
+
+  test(`__proto__ keys are own data properties: prototype unchanged, Object.prototype never polluted ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const protoKeys = Reflect.ownKeys(Object.prototype);
+    const parsers = [['JSON.parse', (s) => patched(s)]];
+    if (has.parse) parsers.push(['json.parse(string)', (s) => helpers.parse(s)], ['json.parse(Buffer)', (s) => helpers.parse(Buffer.from(s))]);
+    for (const [name, parse] of parsers) {
+      const a = parse('{"__proto__":{"polluted":true},"x":1}');
+      assert.equal(Object.getPrototypeOf(a), Object.prototype, name);
+      assert.ok(Object.prototype.hasOwnProperty.call(a, '__proto__'), `${name}: own __proto__`);
+      assert.deepEqual(Object.keys(a), ['__proto__', 'x'], name);
+      assert.equal(a.polluted, undefined, name);
+      const arr = parse(`[${Array(50).fill('{"__proto__":{"polluted":1},"a":1}').join(',')}]`);
+      for (const o of arr) assert.equal(Object.getPrototypeOf(o), Object.prototype, `${name}: shape-cached objects too`);
+      const nul = parse('{"__proto__":null}');
+      assert.equal(Object.getPrototypeOf(nul), Object.prototype, name);
+      assert.equal(nul.__proto__, null, `${name}: reading __proto__ finds the own data property`);
+      if (has.get) {
+        const got = helpers.get('{"__proto__":{"polluted":1}}', '/__proto__');
+        assert.equal(Object.getPrototypeOf(got), Object.prototype);
+      }
+    }
+    assert.equal({}.polluted, undefined, 'no pollution of Object.prototype');
+    assert.deepEqual(Reflect.ownKeys(Object.prototype), protoKeys);
+  });
+
+  test(`nesting 1,000,000 deep (arrays, objects) as string and Buffer ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const n = 1_000_000;
+    const diffs = [];
+    // A million levels take seconds per comparison, so this test picks the comparisons by hand:
+    // the patched JSON.parse on the string, json.parse on the Buffer, validate on both, one get.
+    // (json.parse on strings at depth 65,536 is in the next test.)
+    const docs = [
+      ['arrays', cases.nested(n, '[', ']', '')],
+      ['objects', cases.nested(n, '{"a":', '}', '-0')],
+    ];
+    for (const [name, text] of docs) {
+      const buf = Buffer.from(text);
+      const want = outcome(() => builtinParse(text));
+      assert.ok(want.ok, `the builtin parses ${name} ${n} deep`);
+      const d1 = diffOutcomes(outcome(() => patched(text)), want, { shared: false });
+      if (d1) diffs.push(`${name}: patched JSON.parse ${d1}`);
+      if (has.parse) {
+        const d2 = diffOutcomes(outcome(() => helpers.parse(buf)), want, { shared: false });
+        if (d2) diffs.push(`${name}: json.parse(Buffer) ${d2}`);
+      }
+      if (has.validate) {
+        for (const input of [text, buf]) {
+          const v = outcome(() => helpers.validate(input));
+          if (!v.ok || v.value !== true) diffs.push(`${name}: json.validate(${typeof input}) ${v.ok ? v.value : v.error}`);
+        }
+      }
+      if (has.get) {
+        const pointer = name === 'arrays' ? '/0/0/0' : '/a/a/a/a';
+        const g = diffOutcomes(outcome(() => helpers.get(buf, pointer)), outcome(() => pointerGet(want.value, pointer)), { shared: false });
+        if (g) diffs.push(`${name}: json.get(Buffer, ${pointer}) ${g}`);
+      }
+    }
+    // Deep and invalid: same SyntaxError (no values to compare, so every path is cheap).
+    // (one close too many at 1024 levels and more is in the next test)
+    const bad = [
+      ['unterminated arrays', '['.repeat(n), ['/0']],
+      ['mixed, error at the bottom', cases.nested(n / 2, '[{"a":', '}]', '1e400,'), []],
+    ];
+    for (const [name, text, pointers] of bad) {
+      diffs.push(...check(patched, text, { label: name, pointers }));
+      diffs.push(...check(patched, Buffer.from(text), { label: `${name} (Buffer)`, pointers: [], patchedToo: false }));
+    }
+    fail(diffs, 'deep nesting');
+  });
+
+  test(`nesting around simdjson's 1024 limit ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const diffs = [];
+    for (const { name, text } of cases.nearLimit()) {
+      diffs.push(...check(patched, text, { label: name, pointers: ['', '/0/0', '/a/a/a'] }));
+      diffs.push(...check(patched, Buffer.from(text), { label: `${name} (Buffer)`, pointers: ['/0'] }));
+    }
+    fail(diffs, 'nesting near 1024');
+  });
+
+  test(`revivers: call order, this, holder state, deletions, mutations, argument count and context ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const diffs = [];
+    const parsers = [['JSON.parse', (s, r) => patched(s, r)]];
+    if (has.parse) parsers.push(['json.parse(string)', (s, r) => helpers.parse(s, r)], ['json.parse(Buffer)', (s, r) => helpers.parse(Buffer.from(s), r)]);
+    // Also a large document, so the native route is taken even by a size-based router.
+    const docs = [...DOCS, `{"a":[${'1,-0,2.5,'.repeat(3000)}3],"b":{"c":"${'y'.repeat(5000)}"},"c":-0}`];
+    for (const doc of docs) {
+      for (const kind of KINDS) {
+        const ref = recorder(kind);
+        const want = outcome(() => builtinParse(doc, ref.reviver));
+        for (const [name, parse] of parsers) {
+          const mine = recorder(kind);
+          const got = outcome(() => parse(doc, mine.reviver));
+          const d = diffOutcomes(got, want) || diffValues(mine.log, ref.log);
+          if (d) diffs.push(`${name} with reviver "${kind}" on ${showInput(doc, 80)}: ${d}`);
+        }
+      }
+    }
+    fail(diffs, 'revivers');
+  });
+
+  test(`revivers that throw, and non-callable revivers (ignored) ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const sentinel = new RangeError('from the reviver');
+    const diffs = [];
+    const parsers = [['JSON.parse', (s, r) => patched(s, r)]];
+    if (has.parse) parsers.push(['json.parse(Buffer)', (s, r) => helpers.parse(Buffer.from(s), r)]);
+    const revivers = [
+      ['throws', () => { throw sentinel; }],
+      ['throws on "b"', (k, v) => { if (k === 'b') throw sentinel; return v; }],
+      ['an object', {}], ['a number', 1], ['null', null], ['a string', 'x'], ['a class instance', new Map()],
+      ['a callable proxy', new Proxy(function (k, v) { return v; }, {})],
+      ['an arrow', (k, v) => (typeof v === 'number' ? v * 2 : v)],
+    ];
+    for (const doc of ['{"a":1,"b":[2,3]}', '[1,{"b":2}]', '5', '{"a":"x"}', '[1,2', '{"a":01}']) {
+      for (const [label, reviver] of revivers) {
+        const want = outcome(() => builtinParse(doc, reviver));
+        for (const [name, parse] of parsers) {
+          const d = diffOutcomes(outcome(() => parse(doc, reviver)), want);
+          if (d) diffs.push(`${name}(${JSON.stringify(doc)}, ${label}): ${d}`);
+        }
+      }
+    }
+    fail(diffs, 'throwing and non-callable revivers');
+  });
+
+  test(`non-string inputs are coerced exactly as the builtin does (ToString once) ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const diffs = [];
+    const sentinel = new Error('toString threw');
+    // Each factory makes a fresh input and a counter of how often it was converted.
+    const inputs = [
+      ['1', () => 1], ['-0', () => -0], ['1e21', () => 1e21], ['NaN', () => NaN], ['null', () => null], ['undefined', () => undefined],
+      ['true', () => true], ['false', () => false], ['10n', () => 10n], ['{}', () => ({})], ['[]', () => []], ['[1]', () => [1]],
+      ['["1"]', () => ['1']], ['[[]]', () => [[]]], ['[1,2]', () => [1, 2]], ['a function', () => function f() {}],
+      ['a Date', () => new Date(0)], ['a RegExp', () => /1/], ['Symbol()', () => Symbol('s')], ['Object(Symbol())', () => Object(Symbol('s'))],
+      ['new String("[1]")', () => new String('[1]')], ['new Number(-0)', () => new Number(-0)], ['new Boolean(true)', () => new Boolean(true)],
+      ['Buffer [1,2]', () => Buffer.from('[1,2]')], ['Buffer with BOM', () => Buffer.from('\ufeff[1]')], ['Uint8Array [1]', () => new Uint8Array([0x5b, 0x31, 0x5d])],
+      ['Buffer with invalid UTF-8', () => Buffer.from([0x22, 0xff, 0x22])], ['ArrayBuffer', () => new ArrayBuffer(2)],
+      ['Object.create(null)', () => Object.create(null)],
+    ];
+    const counted = [
+      ['toString → JSON', (n) => ({ toString() { n.c++; return '{"a":[1,-0]}'; } })],
+      ['toString and valueOf', (n) => ({ toString() { n.c++; return '[1]'; }, valueOf() { n.c++; return '2'; } })],
+      ['valueOf only', (n) => ({ valueOf() { n.c++; return '2'; } })],
+      ['toPrimitive', (n) => ({ [Symbol.toPrimitive](hint) { n.c++; n.hint = hint; return '3'; } })],
+      ['toPrimitive returning a number', (n) => ({ [Symbol.toPrimitive]() { n.c++; return -0; } })],
+      ['toPrimitive returning an object', (n) => ({ [Symbol.toPrimitive]() { n.c++; return {}; } })],
+      ['toString throws', (n) => ({ toString() { n.c++; throw sentinel; } })],
+      ['toString returns a Symbol', (n) => ({ toString() { n.c++; return Symbol('x'); } })],
+      ['String with own toString', (n) => Object.assign(new String('[1]'), { toString() { n.c++; return '[2]'; } })],
+      ['toString returns a huge document', (n) => ({ toString() { n.c++; return `[${'1.5,'.repeat(50000)}2]`; } })],
+      ['toString returns a new string each time', (n) => ({ toString() { n.c++; return `[${n.c}]`; } })],
+      ['getter-based toString', (n) => ({ get toString() { n.c++; return () => '[4]'; } })],
+    ];
+    for (const [label, make] of inputs) {
+      for (const reviver of [undefined, (k, v) => v]) {
+        const want = outcome(() => (reviver ? builtinParse(make(), reviver) : builtinParse(make())));
+        const got = outcome(() => (reviver ? patched(make(), reviver) : patched(make())));
+        const d = diffOutcomes(got, want);
+        if (d) diffs.push(`JSON.parse(${label}${reviver ? ', reviver' : ''}): ${d}`);
+      }
+    }
+    for (const [label, make] of counted) {
+      const nWant = { c: 0 };
+      const nGot = { c: 0 };
+      const want = outcome(() => builtinParse(make(nWant)));
+      const got = outcome(() => patched(make(nGot)));
+      const d = diffOutcomes(got, want) || diffValues(nGot, nWant);
+      if (d) diffs.push(`JSON.parse(${label}): ${d}`);
+    }
+    for (const args of [[], [undefined], ['1', undefined, 'extra'], ['[1]', null]]) {
+      const d = diffOutcomes(outcome(() => patched(...args)), outcome(() => builtinParse(...args)));
+      if (d) diffs.push(`JSON.parse(${args.map(String).join(', ')}): ${d}`);
+    }
+    // Called with another `this` (extracted and called loosely, or via call/apply): same result.
+    const loose = patched;
+    const d2 = diffOutcomes(outcome(() => loose('[1]')), outcome(() => builtinParse.call(undefined, '[1]')));
+    if (d2) diffs.push(`JSON.parse called without a receiver: ${d2}`);
+    const d3 = diffOutcomes(outcome(() => patched.call(42, '{"a":1}')), outcome(() => builtinParse.call(42, '{"a":1}')));
+    if (d3) diffs.push(`JSON.parse.call(42, …): ${d3}`);
+    fail(diffs, 'non-string inputs');
+  });
+
+  test(`helpers reject inputs that are not string, Buffer or Uint8Array with a TypeError, never a crash ${tag}`, { skip: skip || (!has.parse && 'json.parse helper not exported yet') }, () => {
+    useRoute(route);
+    const bad = [1, null, undefined, {}, [1], Symbol('s'), new ArrayBuffer(4), new Uint16Array(2), new DataView(new ArrayBuffer(2)), 10n, true];
+    const problems = [];
+    for (const input of bad) {
+      for (const [name, fn] of [['parse', () => helpers.parse(input)], ['validate', () => helpers.validate?.(input)], ['get', () => helpers.get?.(input, '/a')]]) {
+        if (name !== 'parse' && !has[name]) continue;
+        const r = outcome(fn);
+        if (r.ok) {
+          // Coercing like JSON.parse would be acceptable too, as long as the answer is the builtin's.
+          const want = outcome(() => builtinParse(input));
+          if (name === 'parse' && diffOutcomes(r, want) === null) continue;
+          problems.push(`json.${name}(${showInput(input)}) returned ${showInput(r.value)} instead of throwing`);
+        } else if (!(r.error instanceof TypeError) && !(name === 'parse' && diffOutcomes(r, outcome(() => builtinParse(input))) === null)) {
+          problems.push(`json.${name}(${showInput(input)}) threw ${r.error && r.error.name}: ${r.error && r.error.message}`);
+        }
+      }
+    }
+    if (has.get) {
+      for (const pointer of ['a', 1, null, undefined, {}]) {
+        const r = outcome(() => helpers.get('{"a":1}', pointer));
+        if (r.ok || !(r.error instanceof TypeError)) problems.push(`json.get(doc, ${String(pointer)}): ${r.ok ? `returned ${showInput(r.value)}` : `threw ${r.error.name}`} (expected a TypeError for a malformed pointer)`);
+      }
+    }
+    fail(problems, 'bad helper arguments');
+  });
+
+  test(`JSON Pointer details in json.get: escapes, array indices, "-", leading zeros, escaped keys, duplicates ${tag}`, { skip: skip || (!has.get && 'json.get helper not exported yet') }, () => {
+    const { patched } = useRoute(route);
+    const doc = '{"a/b":1,"m~n":2,"":3,"a":{"":4," ":5},"arr":[10,20,{"x":-0}],"\\u0065sc":6,"dup":1,"dup":{"z":2},"7":8,"é":9,"__proto__":{"p":1},"n":null,"big":1e400}';
+    const pointers = ['', '/a~1b', '/m~0n', '/', '/a/', '/a/ ', '/arr/0', '/arr/2/x', '/arr/3', '/arr/-', '/arr/01', '/arr/+1', '/arr/-1',
+      '/arr/1.0', '/esc', '/\\u0065sc', '/dup', '/dup/z', '/7', '/é', '/__proto__', '/__proto__/p', '/n', '/n/x', '/big', '/a~2', '/a~', '/arr/0/x', '/missing/deeper',
+      '/toString', '/constructor', '/hasOwnProperty', '/arr/length', '/a~1b/x'];
+    const pad = `,"pad":[${'0,'.repeat(40000)}0]}`;
+    const diffs = [];
+    for (const d of [doc, doc.slice(0, -1) + pad]) {
+      diffs.push(...check(patched, d, { label: 'pointer doc', pointers }));
+      diffs.push(...check(patched, Buffer.from(d), { label: 'pointer doc (Buffer)', pointers }));
+    }
+    // get on an invalid document throws a SyntaxError even when the target comes before the error.
+    for (const bad of ['{"a":1,', '{"a":1}x', '{"a":1,"b":01}', '[1,2,3', '{"a":1,"a":}', '\ufeff{"a":1}', '{"a":1,"b":"\\x"}']) {
+      diffs.push(...check(patched, bad, { label: 'invalid doc', pointers: ['/a', '/0', ''] }));
+      diffs.push(...check(patched, Buffer.from(bad), { label: 'invalid doc (Buffer)', pointers: ['/a', '/0', ''] }));
+    }
+    fail(diffs, 'json.get pointers');
+  });
+
+  test(`huge strings, keys and arrays (one-byte, two-byte, non-BMP, escaped) ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const n = 1_000_000;
+    const texts = [
+      `"${'a'.repeat(n)}"`, `"${'é'.repeat(n / 2)}"`, `"${'中'.repeat(n / 2)}"`, `"${'😀'.repeat(n / 4)}"`,
+      `"${'abc\\n\\u00e9\\"'.repeat(n / 16)}"`, `{"${'k'.repeat(n)}":1}`, `[${'1,'.repeat(n / 2)}1]`,
+      `[${'"x",'.repeat(n / 4)}"y"]`, `"${'a'.repeat(n)}`, `"${'\\ud800'.repeat(n / 8)}"`, `"${'a'.repeat(n)}\u0001"`,
+      `[${'-0,'.repeat(n / 4)}-0]`, `{${Array.from({ length: 50000 }, (_, i) => `"k${i}":"v${i}"`).join(',')}}`,
+    ];
+    const diffs = [];
+    for (const text of texts) {
+      diffs.push(...check(patched, text, { label: 'huge', pointers: ['/k49999'] }));
+      diffs.push(...check(patched, Buffer.from(text), { label: 'huge (Buffer)', pointers: ['/1'], patchedToo: false }));
+    }
+    fail(diffs, 'huge inputs');
+  });
+
+  test(`every V8 string representation of the same text: flat, cons, sliced, two-byte, internalized ${tag}`, { skip }, () => {
+    const { patched } = useRoute(route);
+    const body = `{"a":[1,-0,2.5e3,"x\\u00e9"],"b":{"2":1,"1":0},"c":"${'z'.repeat(2000)}"}`;
+    const forms = [
+      ['flat', body],
+      ['cons', `{"a":[1,-0,2.5e3,"x\\u00e9"],` + `"b":{"2":1,"1":0},"c":"${'z'.repeat(2000)}"}`],
+      ['sliced', `${'#'.repeat(100)}${body}${'#'.repeat(100)}`.slice(100, 100 + body.length)],
+      ['two-byte (contains U+4E2D in a string)', body.replace('"x\\u00e9"', '"x中"')],
+      ['two-byte (contains U+00E9 raw)', body.replace('"x\\u00e9"', '"xé"')],
+      ['internalized', Object.keys({ [body]: 1 })[0]],
+      ['from a Buffer', Buffer.from(body).toString()],
+      ['latin1 from a Buffer', Buffer.from(body, 'latin1').toString('latin1')],
+    ];
+    const diffs = [];
+    for (const [name, text] of forms) {
+      const big = `[${Array(60).fill(text).join(',')}]`;
+      diffs.push(...check(patched, text, { label: name, pointers: ['/a/1', '/c'] }));
+      diffs.push(...check(patched, big, { label: `${name} ×60`, pointers: ['/59/a/1'] }));
+    }
+    fail(diffs, 'string representations');
+  });
+}
