@@ -7,7 +7,7 @@ const { cleanEnv } = require('../helpers');
 
 // How the json patch is told to force a route. Kept in one place so the tests follow the
 // implementation's switch; see src/patches/json.ts.
-const FORCED = [{ name: 'native forced', env: { AFTERBURNER_JSON_ROUTE: 'native' } }];
+const FORCED = [{ name: 'native forced', env: { AFTERBURNER_JSON_ROUTE: 'native' }, forced: true }];
 
 const DEFAULT = { name: 'default router', env: {} };
 
@@ -28,7 +28,7 @@ function routes() {
     const json = r.status.json;
     // The patch says which route it took in its status; only keep a forced route it honoured.
     const text = JSON.stringify(json);
-    if (json.active && /native/i.test(String(json.route ?? json.forced ?? json.mode ?? ''))) list.push(route);
+    if (json.active && json.route === 'native') list.push(route);
     else list.push({ ...route, unsupported: `the json patch did not report honouring ${JSON.stringify(route.env)} (status ${text})` });
   }
   ab.uninstall();
