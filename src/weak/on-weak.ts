@@ -3,7 +3,8 @@
  * itself from the source once the owner has been collected.
  *
  * What holds what (the point of the whole module):
- *   source -> listener -> { WeakRef(target), method, registration }
+ *   source -> listener -> { WeakRef(target), method, registration, cell }
+ *     (the cell holds the target only until the end of the job that called the listener: hold.ts)
  *   registration -> { WeakRef(source), listener, event }        (never the target)
  *   targetRegistry holds registration as its held value          (never the target)
  *   sourceRegistry holds registration too, so a registration whose source died first is dropped
