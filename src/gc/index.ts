@@ -8,7 +8,7 @@
  *   gc.setFlag(flag)      one V8 flag at run time, from an allow-list proven safe; anything else throws
  */
 import { gcStats, startAccounting, type GcStats } from './accounting';
-import { invalidParameterError } from '../core/errors';
+import { outOfRangeError } from '../core/errors';
 import { PROFILES, planFor, type Plan, type Profile } from './profiles';
 
 export { memory, arenaCount, arenaMappingsFromMaps, glibcVersion, type MemoryReport } from './memory';
@@ -33,7 +33,7 @@ export function stats(): GcStats {
 /** The plan a profile makes on this runtime (defaults to the one AFTERBURNER_GC selects). */
 export function plan(profile?: Profile): Plan {
   if (profile !== undefined && !(PROFILES as readonly string[]).includes(profile)) {
-    throw invalidParameterError('profile', `one of ${PROFILES.join(', ')}`, profile);
+    throw outOfRangeError('profile', `one of ${PROFILES.join(', ')}`, profile);
   }
   const env = process.env;
   const chosen = profile ?? ((PROFILES as readonly string[]).includes((env.AFTERBURNER_GC ?? '').trim().toLowerCase()) ? ((env.AFTERBURNER_GC ?? '').trim().toLowerCase() as Profile) : 'balanced');
