@@ -1,10 +1,854 @@
-// JSON entry points (filled in by the json patch work).
+// JSON entry points: simdjson (DOM) parses, then one linear walk of simdjson's own tape writes a
+// compact tape for the JavaScript builder (src/json/tape.ts):
+//   ops  (Uint32Array)   one word per value: low 3 bits the kind, the rest a count or an index;
+//   nums (Float64Array)  every number, already a double, in document order;
+//   one JS array         the new object keys (persistent ids, see KeyTable), then this document's
+//                        distinct string values.
+// Object shapes (the sequence of key ids of an object) get persistent ids too, so JavaScript can
+// build same-shaped objects from one cached factory. One N-API call per value lost to V8's own
+// parser on every file (DESIGN-NOTES): the only per-value N-API calls left are for distinct strings.
+//
+// Every failure (invalid JSON, a number simdjson cannot represent exactly, depth, a `-0` written as
+// an integer, a BOM...) returns a "fall back" answer: JavaScript then calls the builtin, so errors
+// and edge cases are always the builtin's own.
 #include "addon.h"
 #include "simdjson.h"
 
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
 namespace afterburner {
-void InitJson(Napi::Env env, Napi::Object exports) {
-  (void)env;
-  (void)exports;
+namespace {
+
+using simdjson::error_code;
+
+// Keep in sync with src/json/tape.ts.
+enum : uint32_t {
+  OP_NUM = 0,     // nums[q++]
+  OP_STR = 1,     // strings[index]
+  OP_CONST = 2,   // 0 null, 1 false, 2 true
+  OP_ARR = 3,     // count, then count values
+  OP_OBJ = 4,     // shape id, then one value per key of the shape
+  OP_OBJG = 5,    // count, then count (key id, value) pairs: objects too large for a shape
+  OP_NUMARR = 6,  // count numbers taken from nums
+};
+
+enum : uint32_t {
+  META_OPS_END = 0,     // ops[0, end) is the value tape
+  META_DEFS_START = 1,  // ops[start, end) holds the new shapes: n, key ids...
+  META_DEFS_END = 2,
+  META_NEW_KEYS = 3,    // the first N entries of the returned array are new keys
+  META_RESET = 4,       // 1: JavaScript must drop its key and shape tables before reading
+  META_BUFFERS = 5,     // 1: ops/nums were reallocated, fetch them again
+  META_ERROR = 6,       // simdjson error code, or a local reason (>= 100)
+  META_SIZE = 8,
+};
+
+enum : uint32_t { REASON_MINUS_ZERO = 100, REASON_BOM = 101, REASON_REPLACEMENT = 102, REASON_TOO_LARGE = 103 };
+
+constexpr uint32_t kMaxShapeKeys = 128;
+constexpr uint32_t kKeyLimit = 1u << 16;
+constexpr uint32_t kShapeLimit = 1u << 14;
+// Documents above this size release the parser's buffers afterwards instead of keeping them.
+constexpr size_t kKeepCapacity = 32u << 20;
+constexpr size_t kMaxDepth = 1000;
+
+inline uint64_t HashBytes(const uint8_t* p, size_t len) {
+  // Long values hash on a prefix and the length only; equality is always checked with memcmp.
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
+  size_t n = len < 48 ? len : 48;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    h = (h ^ v) * 0x100000001B3ull;
+    h ^= h >> 29;
+  }
+  uint64_t tail = 0;
+  for (size_t k = 0; i < n; i++, k += 8) tail |= uint64_t(p[i]) << k;
+  h = (h ^ tail) * 0xFF51AFD7ED558CCDull;
+  h ^= h >> 32;
+  return h;
 }
+
+// Object keys, persistent across documents (keys repeat across an API's payloads), bounded.
+struct KeyTable {
+  struct Slot {
+    uint64_t hash;
+    uint32_t off, len, id;
+  };
+  std::vector<Slot> slots;
+  std::string arena;
+  std::vector<std::pair<uint32_t, uint32_t>> spans;  // by id: offset, length in arena
+  uint32_t count = 0;
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+
+  KeyTable() { Reset(); }
+  void Reset() {
+    slots.assign(1024, Slot{0, 0, 0, kEmpty});
+    arena.clear();
+    spans.clear();
+    count = 0;
+  }
+  void Grow() {
+    std::vector<Slot> old(slots.size() * 2, Slot{0, 0, 0, kEmpty});
+    old.swap(slots);
+    size_t mask = slots.size() - 1;
+    for (const Slot& s : old) {
+      if (s.id == kEmpty) continue;
+      size_t i = s.hash & mask;
+      while (slots[i].id != kEmpty) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+  }
+  uint32_t Find(const uint8_t* p, uint32_t len, bool* added) {
+    uint64_t h = HashBytes(p, len);
+    size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (true) {
+      Slot& s = slots[i];
+      if (s.id == kEmpty) break;
+      if (s.hash == h && s.len == len && std::memcmp(arena.data() + s.off, p, len) == 0) return s.id;
+      i = (i + 1) & mask;
+    }
+    *added = true;
+    Slot& s = slots[i];
+    s.hash = h;
+    s.off = static_cast<uint32_t>(arena.size());
+    s.len = len;
+    s.id = count++;
+    arena.append(reinterpret_cast<const char*>(p), len);
+    spans.emplace_back(s.off, len);
+    if (count * 2 > slots.size()) Grow();
+    return count - 1;
+  }
+};
+
+// Shapes: sequences of key ids, persistent like the keys (reset together).
+struct ShapeTable {
+  struct Slot {
+    uint64_t hash;
+    uint32_t off, len, id;
+  };
+  std::vector<Slot> slots;
+  std::vector<uint32_t> arena;
+  uint32_t count = 0;
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+
+  ShapeTable() { Reset(); }
+  void Reset() {
+    slots.assign(1024, Slot{0, 0, 0, kEmpty});
+    arena.clear();
+    count = 0;
+  }
+  void Grow() {
+    std::vector<Slot> old(slots.size() * 2, Slot{0, 0, 0, kEmpty});
+    old.swap(slots);
+    size_t mask = slots.size() - 1;
+    for (const Slot& s : old) {
+      if (s.id == kEmpty) continue;
+      size_t i = s.hash & mask;
+      while (slots[i].id != kEmpty) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+  }
+  uint32_t Find(const uint32_t* ids, uint32_t n, bool* added) {
+    uint64_t h = 0xCBF29CE484222325ull ^ n;
+    for (uint32_t k = 0; k < n; k++) {
+      h = (h ^ ids[k]) * 0x100000001B3ull;
+      h ^= h >> 31;
+    }
+    size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (true) {
+      Slot& s = slots[i];
+      if (s.id == kEmpty) break;
+      if (s.hash == h && s.len == n && std::memcmp(arena.data() + s.off, ids, n * sizeof(uint32_t)) == 0) return s.id;
+      i = (i + 1) & mask;
+    }
+    *added = true;
+    Slot& s = slots[i];
+    s.hash = h;
+    s.off = static_cast<uint32_t>(arena.size());
+    s.len = n;
+    s.id = count++;
+    arena.insert(arena.end(), ids, ids + n);
+    if (count * 2 > slots.size()) Grow();
+    return count - 1;
+  }
+};
+
+// Distinct string values of one document; a generation stamp avoids clearing between documents.
+struct StringTable {
+  struct Slot {
+    uint64_t hash;
+    const uint8_t* ptr;
+    uint32_t len, index, gen;
+  };
+  std::vector<Slot> slots = std::vector<Slot>(1024, Slot{0, nullptr, 0, 0, 0});
+  uint32_t gen = 1;
+  uint32_t used = 0;
+  std::vector<const uint8_t*> ptrs;
+  std::vector<uint32_t> lens;
+
+  void Begin() {
+    if (++gen == 0) {
+      for (Slot& s : slots) s.gen = 0;
+      gen = 1;
+    }
+    used = 0;
+    ptrs.clear();
+    lens.clear();
+  }
+  void Grow() {
+    std::vector<Slot> old(slots.size() * 2, Slot{0, nullptr, 0, 0, 0});
+    old.swap(slots);
+    size_t mask = slots.size() - 1;
+    for (const Slot& s : old) {
+      if (s.gen != gen) continue;
+      size_t i = s.hash & mask;
+      while (slots[i].gen == gen) i = (i + 1) & mask;
+      slots[i] = s;
+    }
+  }
+  uint32_t Intern(const uint8_t* p, uint32_t len) {
+    uint64_t h = HashBytes(p, len);
+    size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (true) {
+      Slot& s = slots[i];
+      if (s.gen != gen) break;
+      if (s.hash == h && s.len == len && std::memcmp(s.ptr, p, len) == 0) return s.index;
+      i = (i + 1) & mask;
+    }
+    Slot& s = slots[i];
+    s.hash = h;
+    s.ptr = p;
+    s.len = len;
+    s.gen = gen;
+    uint32_t index = static_cast<uint32_t>(ptrs.size());
+    s.index = index;
+    ptrs.push_back(p);
+    lens.push_back(len);
+    if (++used * 2 > slots.size()) Grow();  // invalidates `s`
+    return index;
+  }
+};
+
+struct JsonState {
+  simdjson::dom::parser parser;
+  std::vector<uint8_t> input;  // padded copy of the input bytes
+  KeyTable keys;
+  ShapeTable shapes;
+  StringTable strings;
+  std::vector<uint32_t> keyScratch;
+  std::vector<uint32_t> defs;
+  uint32_t keysBefore = 0;
+  bool pendingReset = false;
+  bool sawIntZero = false;
+
+  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr;
+  uint32_t* ops = nullptr;
+  size_t opsCap = 0;
+  double* nums = nullptr;
+  size_t numsCap = 0;
+  uint32_t* meta = nullptr;
+
+  // Walk state.
+  const uint64_t* tape = nullptr;
+  const uint8_t* sbuf = nullptr;
+  size_t o = 0, q = 0;
+};
+
+constexpr uint64_t kValueMask = 0x00FFFFFFFFFFFFFFull;
+
+void SkipValue(const uint64_t* tape, size_t& i) {
+  uint8_t t = static_cast<uint8_t>(tape[i] >> 56);
+  switch (t) {
+    case '[':
+    case '{':
+      i = static_cast<uint32_t>(tape[i]);
+      return;
+    case 'l':
+    case 'u':
+    case 'd':
+      i += 2;
+      return;
+    default:
+      i += 1;
+  }
+}
+
+inline const uint8_t* StringAt(const uint8_t* sbuf, uint64_t word, uint32_t* len) {
+  const uint8_t* p = sbuf + (word & kValueMask);
+  std::memcpy(len, p, sizeof(uint32_t));
+  return p + sizeof(uint32_t);
+}
+
+uint32_t ContainerCount(const uint64_t* tape, size_t i) {
+  uint32_t count = static_cast<uint32_t>((tape[i] >> 32) & 0xFFFFFF);
+  if (count < 0xFFFFFF) return count;
+  // simdjson saturates the count: count by walking.
+  bool object = (tape[i] >> 56) == '{';
+  size_t end = static_cast<uint32_t>(tape[i]) - 1;
+  size_t j = i + 1;
+  uint32_t n = 0;
+  while (j < end) {
+    if (object) j++;
+    SkipValue(tape, j);
+    n++;
+  }
+  return n;
+}
+
+void EmitValue(JsonState& s, size_t& i);
+
+inline void EmitNumber(JsonState& s, size_t i) {
+  uint64_t t = s.tape[i] >> 56;
+  uint64_t bits = s.tape[i + 1];
+  double d;
+  if (t == 'l') {
+    int64_t v = static_cast<int64_t>(bits);
+    if (v == 0) s.sawIntZero = true;
+    d = static_cast<double>(v);
+  } else if (t == 'u') {
+    d = static_cast<double>(bits);
+  } else {
+    std::memcpy(&d, &bits, sizeof d);
+  }
+  s.nums[s.q++] = d;
+}
+
+void EmitValue(JsonState& s, size_t& i) {
+  const uint64_t* tape = s.tape;
+  uint64_t w = tape[i];
+  switch (static_cast<uint8_t>(w >> 56)) {
+    case '"': {
+      uint32_t len;
+      const uint8_t* p = StringAt(s.sbuf, w, &len);
+      s.ops[s.o++] = (s.strings.Intern(p, len) << 3) | OP_STR;
+      i += 1;
+      return;
+    }
+    case 'l':
+    case 'u':
+    case 'd':
+      EmitNumber(s, i);
+      s.ops[s.o++] = OP_NUM;
+      i += 2;
+      return;
+    case 'n':
+      s.ops[s.o++] = (0 << 3) | OP_CONST;
+      i += 1;
+      return;
+    case 'f':
+      s.ops[s.o++] = (1 << 3) | OP_CONST;
+      i += 1;
+      return;
+    case 't':
+      s.ops[s.o++] = (2 << 3) | OP_CONST;
+      i += 1;
+      return;
+    case '[': {
+      size_t end = static_cast<uint32_t>(w);  // one past the matching ']'
+      uint32_t count = ContainerCount(tape, i);
+      // All-number arrays (coordinates, vectors) skip one op per element.
+      bool numeric = count > 0 && end - i - 2 == size_t(count) * 2;
+      if (numeric) {
+        for (size_t j = i + 1; j < end - 1; j += 2) {
+          uint8_t t = static_cast<uint8_t>(tape[j] >> 56);
+          if (t != 'd' && t != 'l' && t != 'u') {
+            numeric = false;
+            break;
+          }
+        }
+      }
+      if (numeric) {
+        s.ops[s.o++] = (count << 3) | OP_NUMARR;
+        for (size_t j = i + 1; j < end - 1; j += 2) EmitNumber(s, j);
+        i = end;
+        return;
+      }
+      s.ops[s.o++] = (count << 3) | OP_ARR;
+      size_t j = i + 1;
+      while (j < end - 1) EmitValue(s, j);
+      i = end;
+      return;
+    }
+    case '{': {
+      size_t end = static_cast<uint32_t>(w);
+      size_t base = s.keyScratch.size();
+      size_t j = i + 1;
+      while (j < end - 1) {
+        uint32_t len;
+        const uint8_t* p = StringAt(s.sbuf, tape[j], &len);
+        bool added = false;
+        s.keyScratch.push_back(s.keys.Find(p, len, &added));
+        j++;
+        SkipValue(tape, j);
+      }
+      uint32_t n = static_cast<uint32_t>(s.keyScratch.size() - base);
+      if (n <= kMaxShapeKeys) {
+        bool added = false;
+        uint32_t shape = s.shapes.Find(s.keyScratch.data() + base, n, &added);
+        if (added) {
+          s.defs.push_back(n);
+          s.defs.insert(s.defs.end(), s.keyScratch.begin() + base, s.keyScratch.end());
+        }
+        s.ops[s.o++] = (shape << 3) | OP_OBJ;
+        s.keyScratch.resize(base);
+        j = i + 1;
+        while (j < end - 1) {
+          j++;
+          EmitValue(s, j);
+        }
+      } else {
+        s.ops[s.o++] = (n << 3) | OP_OBJG;
+        j = i + 1;
+        uint32_t k = 0;
+        while (j < end - 1) {
+          s.ops[s.o++] = s.keyScratch[base + k++];
+          j++;
+          EmitValue(s, j);
+        }
+        s.keyScratch.resize(base);
+      }
+      i = end;
+      return;
+    }
+    default:
+      // Unreachable for a valid tape; keep the walk moving.
+      i += 1;
+  }
+}
+
+JsonState* State(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<JsonState*>(data);
+}
+
+// Input bytes into the padded buffer. Strings are written as UTF-8 by V8 (lone surrogates become
+// U+FFFD there, so a non-ASCII string containing EF BF BD is refused: the builtin keeps them).
+// Returns false with a reason when this input must go to the builtin.
+bool LoadInput(napi_env env, JsonState& s, napi_value value, size_t* len, uint32_t* reason) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  if (type == napi_string) {
+    size_t units = 0;
+    napi_get_value_string_utf16(env, value, nullptr, 0, &units);
+    size_t need = units * 3 + 1 + simdjson::SIMDJSON_PADDING;
+    if (s.input.size() < need) s.input.resize(need + need / 4);
+    size_t written = 0;
+    napi_get_value_string_utf8(env, value, reinterpret_cast<char*>(s.input.data()), units * 3 + 1, &written);
+    if (written != units) {
+      const uint8_t* p = s.input.data();
+      const uint8_t* end = p + written;
+      while (p + 2 < end) {
+        const void* hit = std::memchr(p, 0xEF, static_cast<size_t>(end - p - 2));
+        if (!hit) break;
+        p = static_cast<const uint8_t*>(hit);
+        if (p[1] == 0xBF && p[2] == 0xBD) {
+          *reason = REASON_REPLACEMENT;
+          return false;
+        }
+        p++;
+      }
+    }
+    *len = written;
+  } else {
+    void* data = nullptr;
+    size_t length = 0;
+    bool isTyped = false;
+    napi_is_typedarray(env, value, &isTyped);
+    if (isTyped) {
+      napi_typedarray_type ttype;
+      napi_value ab;
+      size_t offset;
+      napi_get_typedarray_info(env, value, &ttype, &length, &data, &ab, &offset);
+      if (ttype != napi_uint8_array && ttype != napi_uint8_clamped_array && ttype != napi_int8_array) {
+        *reason = REASON_TOO_LARGE;
+        return false;
+      }
+    } else {
+      *reason = REASON_TOO_LARGE;
+      return false;
+    }
+    size_t need = length + simdjson::SIMDJSON_PADDING;
+    if (s.input.size() < need) s.input.resize(need + need / 4);
+    if (length) std::memcpy(s.input.data(), data, length);
+    *len = length;
+  }
+  std::memset(s.input.data() + *len, 0, simdjson::SIMDJSON_PADDING);
+  const uint8_t* p = s.input.data();
+  if (*len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+    *reason = REASON_BOM;  // simdjson skips a BOM; the builtin rejects it.
+    return false;
+  }
+  if (*len > 0xFFFFFFF0u) {
+    *reason = REASON_TOO_LARGE;
+    return false;
+  }
+  return true;
+}
+
+// A `-0` written without fraction or exponent is an integer 0 to simdjson; the builtin keeps the sign.
+bool HasIntegerMinusZero(const uint8_t* p, size_t len) {
+  const uint8_t* end = p + len;
+  const uint8_t* cur = p;
+  while (cur < end) {
+    const void* hit = std::memchr(cur, '-', static_cast<size_t>(end - cur));
+    if (!hit) return false;
+    const uint8_t* m = static_cast<const uint8_t*>(hit);
+    if (m + 1 < end && m[1] == '0') {
+      uint8_t next = m + 2 < end ? m[2] : ' ';
+      if (next != '.' && next != 'e' && next != 'E' && !(next >= '0' && next <= '9')) return true;
+    }
+    cur = m + 1;
+  }
+  return false;
+}
+
+void ReleaseIfHuge(JsonState& s, size_t len) {
+  if (len <= kKeepCapacity) return;
+  if (s.parser.allocate(0, kMaxDepth)) {
+    // Nothing to undo: a failed shrink leaves the old buffers, still valid.
+  }
+  std::vector<uint8_t>().swap(s.input);
+}
+
+error_code ParseLoaded(JsonState& s, size_t len) {
+  if (s.parser.capacity() < len || s.parser.max_depth() != kMaxDepth) {
+    size_t cap = len < 4096 ? 4096 : len + len / 8;
+    error_code e = s.parser.allocate(cap, kMaxDepth);
+    if (e) return e;
+  }
+  return s.parser.parse(s.input.data(), len, false).error();
+}
+
+napi_value Int(napi_env env, int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+bool EnsureOutput(napi_env env, JsonState& s, size_t tapeWords) {
+  size_t opsNeed = tapeWords * 2 + 64;
+  size_t numsNeed = tapeWords / 2 + 16;
+  bool changed = false;
+  if (s.opsCap < opsNeed) {
+    size_t cap = opsNeed + opsNeed / 2;
+    void* data;
+    napi_value ab, ta;
+    if (napi_create_arraybuffer(env, cap * 4, &data, &ab) != napi_ok) return false;
+    napi_create_typedarray(env, napi_uint32_array, cap, ab, 0, &ta);
+    if (s.opsRef) napi_delete_reference(env, s.opsRef);
+    napi_create_reference(env, ta, 1, &s.opsRef);
+    s.ops = static_cast<uint32_t*>(data);
+    s.opsCap = cap;
+    changed = true;
+  }
+  if (s.numsCap < numsNeed) {
+    size_t cap = numsNeed + numsNeed / 2;
+    void* data;
+    napi_value ab, ta;
+    if (napi_create_arraybuffer(env, cap * 8, &data, &ab) != napi_ok) return false;
+    napi_create_typedarray(env, napi_float64_array, cap, ab, 0, &ta);
+    if (s.numsRef) napi_delete_reference(env, s.numsRef);
+    napi_create_reference(env, ta, 1, &s.numsRef);
+    s.nums = static_cast<double*>(data);
+    s.numsCap = cap;
+    changed = true;
+  }
+  if (changed) s.meta[META_BUFFERS] = 1;
+  return true;
+}
+
+// Walks the element starting at tape index `start` into ops/nums; returns the strings array
+// (new keys, then distinct strings) or null when the input must go to the builtin.
+napi_value EmitTape(napi_env env, JsonState& s, size_t start, size_t len) {
+  napi_value null;
+  napi_get_null(env, &null);
+  const simdjson::dom::document& doc = s.parser.doc;
+  size_t tapeWords = static_cast<size_t>(doc.tape[0] & kValueMask) + 1;
+  if (!EnsureOutput(env, s, tapeWords)) return null;
+  if (s.pendingReset || s.keys.count > kKeyLimit || s.shapes.count > kShapeLimit) {
+    s.keys.Reset();
+    s.shapes.Reset();
+    s.pendingReset = false;
+    s.meta[META_RESET] = 1;
+  }
+  s.tape = doc.tape.get();
+  s.sbuf = doc.string_buf.get();
+  s.o = 0;
+  s.q = 0;
+  s.sawIntZero = false;
+  s.defs.clear();
+  s.keyScratch.clear();
+  s.strings.Begin();
+  s.keysBefore = s.keys.count;
+  size_t i = start;
+  EmitValue(s, i);
+  if (s.sawIntZero && HasIntegerMinusZero(s.input.data(), len)) {
+    // The tables already hold this document's new keys and shapes that JavaScript will not see.
+    s.pendingReset = true;
+    s.meta[META_ERROR] = REASON_MINUS_ZERO;
+    return null;
+  }
+  size_t opsEnd = s.o;
+  if (opsEnd + s.defs.size() > s.opsCap) {
+    s.pendingReset = true;
+    s.meta[META_ERROR] = REASON_TOO_LARGE;
+    return null;
+  }
+  std::memcpy(s.ops + opsEnd, s.defs.data(), s.defs.size() * sizeof(uint32_t));
+  s.meta[META_OPS_END] = static_cast<uint32_t>(opsEnd);
+  s.meta[META_DEFS_START] = static_cast<uint32_t>(opsEnd);
+  s.meta[META_DEFS_END] = static_cast<uint32_t>(opsEnd + s.defs.size());
+  uint32_t newKeys = s.keys.count - s.keysBefore;
+  s.meta[META_NEW_KEYS] = newKeys;
+
+  size_t total = newKeys + s.strings.ptrs.size();
+  napi_value out;
+  if (napi_create_array_with_length(env, total, &out) != napi_ok) {
+    s.pendingReset = true;
+    return null;
+  }
+  uint32_t idx = 0;
+  for (uint32_t id = s.keysBefore; id < s.keys.count; id++) {
+    const auto& span = s.keys.spans[id];
+    {
+      napi_value str;
+      if (napi_create_string_utf8(env, s.keys.arena.data() + span.first, span.second, &str) != napi_ok ||
+          napi_set_element(env, out, idx++, str) != napi_ok) {
+        s.pendingReset = true;
+        return null;
+      }
+    }
+  }
+  for (size_t k = 0; k < s.strings.ptrs.size(); k++) {
+    napi_value str;
+    if (napi_create_string_utf8(env, reinterpret_cast<const char*>(s.strings.ptrs[k]), s.strings.lens[k], &str) != napi_ok ||
+        napi_set_element(env, out, idx++, str) != napi_ok) {
+      s.pendingReset = true;
+      return null;
+    }
+  }
+  return out;
+}
+
+napi_value ArgOrUndefined(napi_env env, napi_callback_info info, size_t want, napi_value* argv) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_value undef;
+  napi_get_undefined(env, &undef);
+  for (size_t k = argc; k < want; k++) argv[k] = undef;
+  return argv[0];
+}
+
+// tape(input): strings array on success (read META), null when the builtin must handle it.
+napi_value Tape(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[1];
+  ArgOrUndefined(env, info, 1, argv);
+  // META_RESET and META_BUFFERS stay set until JavaScript has acted on them (it clears them).
+  s.meta[META_ERROR] = 0;
+  napi_value null;
+  napi_get_null(env, &null);
+  size_t len = 0;
+  uint32_t reason = 0;
+  if (!LoadInput(env, s, argv[0], &len, &reason)) {
+    s.meta[META_ERROR] = reason;
+    return null;
+  }
+  error_code e = ParseLoaded(s, len);
+  if (e) {
+    s.meta[META_ERROR] = e;
+    ReleaseIfHuge(s, len);
+    return null;
+  }
+  napi_value out = EmitTape(env, s, 1, len);
+  ReleaseIfHuge(s, len);
+  return out;
+}
+
+// validate(input): 1 valid, 0 invalid (simdjson and the builtin agree), -1 ask the builtin.
+napi_value Validate(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[1];
+  ArgOrUndefined(env, info, 1, argv);
+  size_t len = 0;
+  uint32_t reason = 0;
+  if (!LoadInput(env, s, argv[0], &len, &reason)) {
+    // A BOM alone decides: the builtin rejects it whatever follows.
+    return Int(env, reason == REASON_BOM ? 0 : -1);
+  }
+  error_code e = ParseLoaded(s, len);
+  ReleaseIfHuge(s, len);
+  switch (e) {
+    case simdjson::SUCCESS:
+      return Int(env, 1);
+    // Structural verdicts the builtin shares; anything else (numbers out of range, lone surrogate
+    // escapes, depth, UTF-8 that toString() would repair) is the builtin's call.
+    case simdjson::TAPE_ERROR:
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+    case simdjson::EMPTY:
+    case simdjson::UNCLOSED_STRING:
+    case simdjson::UNESCAPED_CHARS:
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+    case simdjson::TRAILING_CONTENT:
+      return Int(env, 0);
+    default:
+      return Int(env, -1);
+  }
+}
+
+// get(input, tokens): tokens is an array of already-unescaped reference tokens (strings).
+// Returns the strings array like tape() with the value's tape, false when the value is absent,
+// null when the builtin must decide (invalid or unsupported document).
+napi_value Get(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[2];
+  ArgOrUndefined(env, info, 2, argv);
+  // META_RESET and META_BUFFERS stay set until JavaScript has acted on them (it clears them).
+  s.meta[META_ERROR] = 0;
+  napi_value null, falseValue;
+  napi_get_null(env, &null);
+  napi_get_boolean(env, false, &falseValue);
+  size_t len = 0;
+  uint32_t reason = 0;
+  if (!LoadInput(env, s, argv[0], &len, &reason)) {
+    s.meta[META_ERROR] = reason;
+    return null;
+  }
+  error_code e = ParseLoaded(s, len);
+  if (e) {
+    s.meta[META_ERROR] = e;
+    ReleaseIfHuge(s, len);
+    return null;
+  }
+  const uint64_t* tape = s.parser.doc.tape.get();
+  const uint8_t* sbuf = s.parser.doc.string_buf.get();
+  uint32_t count = 0;
+  napi_get_array_length(env, argv[1], &count);
+  size_t i = 1;
+  std::string token;
+  for (uint32_t t = 0; t < count; t++) {
+    napi_value tokenValue;
+    napi_get_element(env, argv[1], t, &tokenValue);
+    size_t tlen = 0;
+    napi_get_value_string_utf8(env, tokenValue, nullptr, 0, &tlen);
+    token.resize(tlen + 1);
+    napi_get_value_string_utf8(env, tokenValue, &token[0], tlen + 1, &tlen);
+    token.resize(tlen);
+    uint8_t type = static_cast<uint8_t>(tape[i] >> 56);
+    if (type == '{') {
+      size_t end = static_cast<uint32_t>(tape[i]);
+      size_t j = i + 1;
+      size_t found = 0;
+      while (j < end - 1) {
+        uint32_t klen;
+        const uint8_t* k = StringAt(sbuf, tape[j], &klen);
+        j++;
+        // The last duplicate wins, as in the builtin's result.
+        if (klen == token.size() && std::memcmp(k, token.data(), klen) == 0) found = j;
+        SkipValue(tape, j);
+      }
+      if (!found) {
+        ReleaseIfHuge(s, len);
+        return falseValue;
+      }
+      i = found;
+    } else if (type == '[') {
+      // Canonical array index only: digits, no leading zero.
+      bool ok = !token.empty() && token.size() < 10 && (token.size() == 1 || token[0] != '0');
+      uint64_t index = 0;
+      for (char c : token) {
+        if (c < '0' || c > '9') ok = false;
+        index = index * 10 + static_cast<uint64_t>(c - '0');
+      }
+      if (!ok) {
+        ReleaseIfHuge(s, len);
+        return falseValue;
+      }
+      size_t end = static_cast<uint32_t>(tape[i]);
+      size_t j = i + 1;
+      uint64_t n = 0;
+      while (j < end - 1 && n < index) {
+        SkipValue(tape, j);
+        n++;
+      }
+      if (j >= end - 1) {
+        ReleaseIfHuge(s, len);
+        return falseValue;
+      }
+      i = j;
+    } else {
+      ReleaseIfHuge(s, len);
+      return falseValue;
+    }
+  }
+  napi_value out = EmitTape(env, s, i, len);
+  ReleaseIfHuge(s, len);
+  return out;
+}
+
+// buffers(): [ops, nums, meta] current typed arrays.
+napi_value Buffers(napi_env env, napi_callback_info) {
+  JsonState& s = *State(env);
+  napi_value out, v;
+  napi_create_array_with_length(env, 3, &out);
+  napi_get_reference_value(env, s.opsRef, &v);
+  napi_set_element(env, out, 0, v);
+  napi_get_reference_value(env, s.numsRef, &v);
+  napi_set_element(env, out, 1, v);
+  napi_get_reference_value(env, s.metaRef, &v);
+  napi_set_element(env, out, 2, v);
+  return out;
+}
+
+void Finalize(napi_env env, void* data, void*) {
+  JsonState* s = static_cast<JsonState*>(data);
+  if (s->opsRef) napi_delete_reference(env, s->opsRef);
+  if (s->numsRef) napi_delete_reference(env, s->numsRef);
+  if (s->metaRef) napi_delete_reference(env, s->metaRef);
+  delete s;
+}
+
+napi_value MakeTyped(napi_env env, napi_typedarray_type type, size_t count, size_t elem, void** data) {
+  napi_value ab, ta;
+  napi_create_arraybuffer(env, count * elem, data, &ab);
+  napi_create_typedarray(env, type, count, ab, 0, &ta);
+  return ta;
+}
+
+}  // namespace
+
+void InitJson(Napi::Env env, Napi::Object exports) {
+  JsonState* s = new JsonState();
+  napi_env e = env;
+  void* data;
+  napi_value meta = MakeTyped(e, napi_uint32_array, META_SIZE, 4, &data);
+  s->meta = static_cast<uint32_t*>(data);
+  napi_create_reference(e, meta, 1, &s->metaRef);
+  EnsureOutput(e, *s, 1024);
+  s->meta[META_BUFFERS] = 0;
+  napi_set_instance_data(e, s, Finalize, nullptr);
+  napi_value fn;
+  napi_create_function(e, "jsonTape", NAPI_AUTO_LENGTH, Tape, nullptr, &fn);
+  exports.Set("jsonTape", Napi::Value(env, fn));
+  napi_create_function(e, "jsonValidate", NAPI_AUTO_LENGTH, Validate, nullptr, &fn);
+  exports.Set("jsonValidate", Napi::Value(env, fn));
+  napi_create_function(e, "jsonGet", NAPI_AUTO_LENGTH, Get, nullptr, &fn);
+  exports.Set("jsonGet", Napi::Value(env, fn));
+  napi_create_function(e, "jsonBuffers", NAPI_AUTO_LENGTH, Buffers, nullptr, &fn);
+  exports.Set("jsonBuffers", Napi::Value(env, fn));
+}
+
 }  // namespace afterburner

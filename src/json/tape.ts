@@ -1,0 +1,201 @@
+/**
+ * Builds JavaScript values from the compact tape that native/json.cc writes (see the op list
+ * there). One N-API call per document (plus one per distinct string inside it); objects come from
+ * one generated literal factory per shape, so they are fast-mode and share hidden classes.
+ *
+ * Every function here returns FALLBACK instead of throwing when the native side declines: the
+ * callers then use the builtin, whose result and errors are the reference.
+ */
+import { loadNative, type NativeBinding } from '../core/native';
+
+export interface JsonNative extends NativeBinding {
+  jsonTape(input: string | Uint8Array): unknown[] | null;
+  jsonValidate(input: string | Uint8Array): number;
+  jsonGet(input: string | Uint8Array, tokens: string[]): unknown[] | null | false;
+  jsonBuffers(): [Uint32Array, Float64Array, Uint32Array];
+}
+
+export const FALLBACK: unique symbol = Symbol('afterburner.json.fallback');
+export const ABSENT: unique symbol = Symbol('afterburner.json.absent');
+
+// Op kinds and meta slots: keep in sync with native/json.cc.
+const OP_NUM = 0;
+const OP_STR = 1;
+const OP_CONST = 2;
+const OP_ARR = 3;
+const OP_OBJ = 4;
+const OP_OBJG = 5;
+const OP_NUMARR = 6;
+const META_OPS_END = 0;
+const META_DEFS_START = 1;
+const META_DEFS_END = 2;
+const META_NEW_KEYS = 3;
+const META_RESET = 4;
+const META_BUFFERS = 5;
+
+// Captured once: user code replacing these later must not change what a parse builds.
+const fromEntries = Object.fromEntries;
+const objectKeys = Object.keys;
+const NewFunction = Function;
+
+type Factory = (b: () => unknown) => object;
+
+let native: JsonNative | null | undefined;
+let ops: Uint32Array = new Uint32Array(0);
+let nums: Float64Array = new Float64Array(0);
+let meta: Uint32Array = new Uint32Array(8);
+let keyTable: string[] = [];
+let shapeKeys: string[][] = [];
+let factories: Factory[] = [];
+let strs: unknown[] = [];
+let strBase = 0;
+let p = 0;
+let q = 0;
+let busy = false;
+
+/** The addon when it has the json entry points, else null (never throws). */
+export function jsonNative(): JsonNative | null {
+  if (native !== undefined) return native;
+  let binding: NativeBinding | null = null;
+  try {
+    binding = loadNative();
+  } catch {
+    binding = null;
+  }
+  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonBuffers === 'function') {
+    native = binding as JsonNative;
+    [ops, nums, meta] = native.jsonBuffers();
+  } else {
+    native = null;
+  }
+  return native;
+}
+
+function intern(key: string): string {
+  // A computed key in a literal is internalized by V8; reading it back gives the internalized copy.
+  return objectKeys({ [key]: 0 })[0] ?? key;
+}
+
+function literalKey(key: string): string {
+  // A non-computed "__proto__" in a literal would set the prototype: the computed form defines an own property.
+  return key === '__proto__' ? '["__proto__"]' : JSON.stringify(key);
+}
+
+function makeFactory(keys: string[]): Factory {
+  let body = 'return {';
+  for (let i = 0; i < keys.length; i++) body += `${i ? ',' : ''}${literalKey(keys[i])}:b()`;
+  body += '};';
+  return NewFunction('b', body) as Factory;
+}
+
+function build(): unknown {
+  const w = ops[p++];
+  switch (w & 7) {
+    case OP_NUM:
+      return nums[q++];
+    case OP_STR:
+      return strs[strBase + (w >>> 3)];
+    case OP_CONST:
+      return w === 2 ? null : w !== 10;
+    case OP_ARR: {
+      const n = w >>> 3;
+      const a: unknown[] = [];
+      for (let i = 0; i < n; i++) a[i] = build();
+      return a;
+    }
+    case OP_OBJ:
+      return factories[w >>> 3](build);
+    case OP_OBJG: {
+      const n = w >>> 3;
+      const entries: [string, unknown][] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const k = keyTable[ops[p++]];
+        entries[i] = [k, build()];
+      }
+      return fromEntries(entries);
+    }
+    case OP_NUMARR: {
+      const n = w >>> 3;
+      const a: number[] = [];
+      for (let i = 0; i < n; i++) a[i] = nums[q++];
+      return a;
+    }
+    default:
+      throw new Error(`afterburner: corrupt json tape op ${w}`);
+  }
+}
+
+/** Reads the new keys and shapes of the last native call, then builds its value. */
+function materialise(out: unknown[]): unknown {
+  if (meta[META_BUFFERS] === 1) {
+    [ops, nums, meta] = (native as JsonNative).jsonBuffers();
+    meta[META_BUFFERS] = 0;
+  }
+  if (meta[META_RESET] === 1) {
+    meta[META_RESET] = 0;
+    keyTable = [];
+    shapeKeys = [];
+    factories = [];
+  }
+  const newKeys = meta[META_NEW_KEYS];
+  for (let i = 0; i < newKeys; i++) keyTable.push(intern(out[i] as string));
+  const defsEnd = meta[META_DEFS_END];
+  for (let d = meta[META_DEFS_START]; d < defsEnd; ) {
+    const n = ops[d++];
+    const keys: string[] = new Array(n);
+    for (let i = 0; i < n; i++) keys[i] = keyTable[ops[d++]];
+    shapeKeys.push(keys);
+    factories.push(makeFactory(keys));
+  }
+  strs = out;
+  strBase = newKeys;
+  p = 0;
+  q = 0;
+  const value = build();
+  strs = [];
+  if (p !== meta[META_OPS_END]) throw new Error('afterburner: json tape length mismatch');
+  return value;
+}
+
+/** Native parse of a string or bytes: the value, or FALLBACK. */
+export function nativeParse(input: string | Uint8Array): unknown {
+  const n = native === undefined ? jsonNative() : native;
+  // Re-entrancy (a parse from inside a parse cannot happen today, but a shared tape must not be
+  // overwritten mid-build if it ever does) goes to the builtin.
+  if (n === null || busy) return FALLBACK;
+  busy = true;
+  try {
+    const out = n.jsonTape(input);
+    if (out === null) return FALLBACK;
+    return materialise(out);
+  } finally {
+    busy = false;
+  }
+}
+
+/** 1 valid, 0 invalid, -1 unknown (ask the builtin); FALLBACK without the addon. */
+export function nativeValidate(input: string | Uint8Array): number | typeof FALLBACK {
+  const n = native === undefined ? jsonNative() : native;
+  if (n === null || busy) return FALLBACK;
+  return n.jsonValidate(input);
+}
+
+/** The value at the pointer tokens, ABSENT, or FALLBACK (the builtin decides). */
+export function nativeGet(input: string | Uint8Array, tokens: string[]): unknown {
+  const n = native === undefined ? jsonNative() : native;
+  if (n === null || busy) return FALLBACK;
+  busy = true;
+  try {
+    const out = n.jsonGet(input, tokens);
+    if (out === null) return FALLBACK;
+    if (out === false) return ABSENT;
+    return materialise(out);
+  } finally {
+    busy = false;
+  }
+}
+
+/** For tests and status: sizes of the persistent tables. */
+export function tapeStats(): { keys: number; shapes: number } {
+  return { keys: keyTable.length, shapes: shapeKeys.length };
+}
