@@ -427,12 +427,16 @@ class Entry {
     this.inFlight = true;
     this.owner.orig.stat.call(fs, this.filename, { bigint: this.bigint }, (err: NodeJS.ErrnoException | null, st: AnyStats) => {
       this.inFlight = false;
-      this.onStat(err, st);
-      if (this.dirty && this.mode === 'events') {
-        this.dirty = false;
-        this.signal();
+      try {
+        // A listener that throws must not stop the watching (libuv re-arms the original's poll too).
+        this.onStat(err, st);
+      } finally {
+        if (this.dirty && this.mode === 'events') {
+          this.dirty = false;
+          this.signal();
+        }
+        then?.();
       }
-      then?.();
     });
   }
 
@@ -604,15 +608,20 @@ export class WatchFileController {
     this.sweepAt = Infinity;
     const now = Date.now();
     let next = Infinity;
+    const due: Entry[] = [];
     for (const entry of this.tracked) {
-      const due = entry.lastChecked + entry.verifyMs;
-      if (due <= now + 500) {
-        entry.verifyNow();
-        this.verified++;
+      const at = entry.lastChecked + entry.verifyMs;
+      if (at <= now + 500) {
+        due.push(entry);
         next = Math.min(next, now + entry.verifyMs);
-      } else next = Math.min(next, due);
+      } else next = Math.min(next, at);
     }
+    // Scheduled before verifying: a listener that throws must not end the safety net.
     if (next !== Infinity) this.scheduleSweep(next);
+    for (const entry of due) {
+      this.verified++;
+      entry.verifyNow();
+    }
   }
 
   watchFile(args: IArguments | unknown[]): fs.StatWatcher {
