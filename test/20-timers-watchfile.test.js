@@ -220,3 +220,22 @@ test('the path is event-driven: status() counts it, and a change arrives well be
   assert.equal(out.status.polling, 0);
   assert.equal(out.events, 1);
 });
+
+test('a listener that throws (handled by uncaughtException) does not stop delivery, as with the original', () => {
+  const out = run(`
+    const file = path.join(tmp, 'throws');
+    fs.writeFileSync(file, 'a');
+    const A = [], B = [];
+    let caught = 0;
+    process.on('uncaughtException', () => caught++);
+    original.watchFile(file, { interval: INTERVAL }, (c) => { A.push(c.size); throw new Error('listener bug'); });
+    patched.watchFile(file, { interval: INTERVAL }, (c) => { B.push(c.size); throw new Error('listener bug'); });
+    await sleep(100);
+    for (const text of ['bb', 'ccc', 'dddd']) { const na = A.length, nb = B.length; fs.writeFileSync(file, text); await settle(A, B, na, nb); }
+    original.unwatchFile(file); patched.unwatchFile(file);
+    console.log(JSON.stringify({ A, B, caught }));
+  `);
+  assert.deepEqual(out.A, [2, 3, 4]);
+  assert.deepEqual(out.B, out.A);
+  assert.equal(out.caught, 6);
+});

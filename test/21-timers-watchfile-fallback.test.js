@@ -176,3 +176,32 @@ test('chokidar 4 with usePolling still reports add, change and unlink under --re
   assert.deepEqual([...new Set(kinds)], ['add', 'change', 'unlink']);
   assert.ok(res.json.status.eventDriven >= 1, 'chokidar went through the patched fs.watchFile');
 });
+
+test('safety net: a change whose events were lost is still reported by the periodic verification', () => {
+  // Lost events are simulated by handing the patch watchers on an unrelated directory, as if the
+  // kernel had dropped them (inotify queue overflow). The net's period is forced to 1 s here.
+  const { json } = run(`
+    const ab = require(${JSON.stringify(ROOT)});
+    ab.install({ json: false, gc: false, weak: false, log: 'silent', timers: { safetyNetMs: 1000 } });
+    const file = path.join(tmp, 'quiet.conf');
+    fs.writeFileSync(file, 'a');
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-elsewhere-'));
+    const realWatch = fs.watch;
+    fs.watch = (p, ...rest) => realWatch(elsewhere, ...rest);
+    const B = [];
+    fs.watchFile(file, { interval: 60000 }, (c, p) => B.push([c.size, p.size]));
+    fs.watch = realWatch;
+    await sleep(100);
+    fs.writeFileSync(file, 'bbb');
+    const t0 = Date.now();
+    const end = t0 + 8000;
+    while (B.length === 0 && Date.now() < end) await sleep(20);
+    const status = ab.status().timers.watchFile;
+    fs.unwatchFile(file);
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+    console.log(JSON.stringify({ B, status }));
+  `);
+  assert.deepEqual(json.B, [[3, 1]]);
+  assert.equal(json.status.eventDriven, 1, 'still event-driven: the net is a backstop, not polling');
+  assert.ok(json.status.safetyNetChecks >= 1);
+});
