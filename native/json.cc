@@ -247,9 +247,9 @@ struct JsonState {
   StringTable strings;
   std::vector<uint32_t> keyScratch;
   std::vector<uint32_t> defs;
+  std::vector<uint32_t> zeroSlots;  // nums indexes of integer zeros, in document order
   uint32_t keysBefore = 0;
   bool pendingReset = false;
-  bool sawIntZero = false;
 
   napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr;
   uint32_t* ops = nullptr;
@@ -313,7 +313,7 @@ inline void EmitNumber(JsonState& s, size_t i) {
   double d;
   if (t == 'l') {
     int64_t v = static_cast<int64_t>(bits);
-    if (v == 0) s.sawIntZero = true;
+    if (v == 0) s.zeroSlots.push_back(static_cast<uint32_t>(s.q));
     d = static_cast<double>(v);
   } else if (t == 'u') {
     d = static_cast<double>(bits);
@@ -513,6 +513,29 @@ bool HasIntegerMinusZero(const uint8_t* p, size_t len) {
   return false;
 }
 
+// simdjson reads `-0` as the integer 0. Integer zeros appear in the tape in document order, and
+// every number starts at a structural index of stage 1 (string contents never do), so the k-th
+// integer-zero token of the text is the k-th integer zero of the tape: give the negative ones
+// their sign back. Only for a whole document (a subtree's zeros do not start at the first token).
+bool RestoreMinusZeros(JsonState& s, size_t start) {
+  if (start != 1) return false;
+  const uint8_t* in = s.input.data();  // zero padding after the end makes in[pos + 2] safe
+  const uint32_t* idx = s.parser.implementation->structural_indexes.get();
+  uint32_t n = s.parser.implementation->n_structural_indexes;
+  size_t k = 0;
+  auto endsNumber = [](uint8_t c) { return !(c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')); };
+  for (uint32_t t = 0; t < n; t++) {
+    const uint8_t* c = in + idx[t];
+    if (c[0] == '0' && endsNumber(c[1])) {
+      k++;
+    } else if (c[0] == '-' && c[1] == '0' && endsNumber(c[2])) {
+      if (k >= s.zeroSlots.size()) return false;
+      s.nums[s.zeroSlots[k++]] = -0.0;
+    }
+  }
+  return k == s.zeroSlots.size();
+}
+
 void ReleaseIfHuge(JsonState& s, size_t len) {
   if (len <= kKeepCapacity) return;
   if (s.parser.allocate(0, kMaxDepth)) {
@@ -586,14 +609,14 @@ napi_value EmitTape(napi_env env, JsonState& s, size_t start, size_t len) {
   s.sbuf = doc.string_buf.get();
   s.o = 0;
   s.q = 0;
-  s.sawIntZero = false;
+  s.zeroSlots.clear();
   s.defs.clear();
   s.keyScratch.clear();
   s.strings.Begin();
   s.keysBefore = s.keys.count;
   size_t i = start;
   EmitValue(s, i);
-  if (s.sawIntZero && HasIntegerMinusZero(s.input.data(), len)) {
+  if (!s.zeroSlots.empty() && HasIntegerMinusZero(s.input.data(), len) && !RestoreMinusZeros(s, start)) {
     // The tables already hold this document's new keys and shapes that JavaScript will not see.
     s.pendingReset = true;
     s.meta[META_ERROR] = REASON_MINUS_ZERO;

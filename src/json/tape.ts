@@ -98,8 +98,9 @@ function build(): unknown {
     case OP_CONST:
       return w === 2 ? null : w !== 10;
     case OP_ARR: {
+      // Preallocated to the exact length (builtin arrays are exact too; [] would grow to 17).
       const n = w >>> 3;
-      const a: unknown[] = [];
+      const a: unknown[] = new Array(n);
       for (let i = 0; i < n; i++) a[i] = build();
       return a;
     }
@@ -116,7 +117,18 @@ function build(): unknown {
     }
     case OP_NUMARR: {
       const n = w >>> 3;
-      const a: number[] = [];
+      // Coordinates and vectors: literals give exact-size double arrays without a growth step.
+      if (n === 2) {
+        const a = [nums[q], nums[q + 1]];
+        q += 2;
+        return a;
+      }
+      if (n === 3) {
+        const a = [nums[q], nums[q + 1], nums[q + 2]];
+        q += 3;
+        return a;
+      }
+      const a: number[] = new Array(n);
       for (let i = 0; i < n; i++) a[i] = nums[q++];
       return a;
     }
