@@ -49,6 +49,8 @@ interface Registration {
   readonly event: string | symbol;
   readonly capture: boolean;
   readonly once: boolean;
+  /** Registration order, for removing many dead listeners in the order their source searches. */
+  readonly seq: number;
   listener: AnyFunction | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
@@ -56,6 +58,7 @@ interface Registration {
 }
 
 const counters = { registered: 0, live: 0, autoRemoved: 0 };
+let sequence = 0;
 
 /** Counters for status(): registrations made, still attached, and removed because the owner died. */
 export function weakListenerStats(): { registered: number; live: number; autoRemoved: number } {
@@ -97,10 +100,31 @@ function detachQuietly(reg: Registration): void {
   }
 }
 
+// Owners tend to die together (a pool drained, a burst of connections closed), and one finalizer
+// task then reports thousands of them. Removing each listener as reported is quadratic: every
+// removal searches the source's list, EventEmitter from the newest listener back, EventTarget from
+// the oldest forward. So removals are batched to the end of the finalizer task and done in the
+// order each kind of source finds them first.
+let pending: Registration[] = [];
+let flushScheduled = false;
+const settled = Promise.resolve();
+
+function flushPending(): void {
+  const batch = pending;
+  pending = [];
+  flushScheduled = false;
+  batch.sort((a, b) => (a.emitter !== b.emitter ? (a.emitter ? -1 : 1) : a.emitter ? b.seq - a.seq : a.seq - b.seq));
+  for (const reg of batch) detachQuietly(reg);
+}
+
 const targetRegistry = new FinalizationRegistry<Registration>((reg) => {
   if (reg.done) return;
   counters.autoRemoved++;
-  detachQuietly(reg);
+  pending.push(reg);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    void settled.then(flushPending);
+  }
 });
 
 // The source died first: nothing left to remove from, so only the bookkeeping goes.
@@ -190,6 +214,7 @@ export function onWeak(source: object, event: string | symbol, target: object, m
     event,
     capture: opts.capture,
     once: opts.once,
+    seq: ++sequence,
     listener: undefined,
     signal: undefined,
     onAbort: undefined,
