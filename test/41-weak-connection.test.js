@@ -246,3 +246,30 @@ test('a source whose removeListener throws: the finalizer logs one warning inste
     setLogSink((line) => process.stderr.write(line + '\n'));
   }
 });
+
+function openKeepingEveryThird(bus, target, count) {
+  const kept = [];
+  const refs = [];
+  for (let i = 0; i < count; i++) {
+    const c = new Connection(bus, 'weak');
+    weak.onWeak(target, 'data', c, 'onEvent');
+    refs.push(new WeakRef(c));
+    if (i % 3 === 0) kept.push(c);
+  }
+  return { kept, refs };
+}
+
+test('owners dying together, interleaved with survivors, on an emitter and an EventTarget: exactly the dead ones are removed', async () => {
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const target = new EventTarget();
+  setMaxListeners(0, target);
+  const { kept, refs } = openKeepingEveryThird(bus, target, 300);
+  await memory.forceGC({ rounds: 12, until: () => bus.listenerCount('data') === 100 && getEventListeners(target, 'data').length === 100 });
+  assert.equal(aliveCount(refs), 100);
+  assert.equal(bus.listenerCount('data'), 100);
+  assert.equal(getEventListeners(target, 'data').length, 100);
+  bus.emit('data', 2);
+  target.dispatchEvent(new Event('data'));
+  assert.deepEqual(new Set(kept.map((c) => c.received)), new Set([3]), 'every survivor got both events once');
+});
