@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { check, has, builtinParse, pointersFor, uninstall } = require('./json/subject');
 const { routes, useRoute } = require('./json/routes');
-const { corpusFiles } = require('./json/corpus');
+const { corpusFiles, generatedPayloads } = require('./json/corpus');
 
 const ROUTES = routes();
 test.after(() => uninstall());
@@ -84,7 +84,14 @@ for (const route of ROUTES) {
       const pooled = Buffer.concat([Buffer.from('xx'), buf, Buffer.from('yy')]).subarray(2, 2 + buf.length);
       diffs.push(...check(patched, pooled, { label: `${name} (Buffer view at offset 2)`, pointers: pointers.slice(0, 3) }));
     }
-    t.diagnostic(`${files.length} files`);
+    // The benchmark's generated API payloads (~200 B, 2 KB, 20 KB), when benchmarks/json is there.
+    const generated = generatedPayloads();
+    for (const { name, text } of generated) {
+      const pointers = pointersFor(builtinParse(text), 12);
+      diffs.push(...check(patched, text, { label: name, pointers }));
+      diffs.push(...check(patched, Buffer.from(text), { label: `${name} (Buffer)`, pointers }));
+    }
+    t.diagnostic(`${files.length} files, ${generated.length} generated payloads`);
     report(t, diffs, 'the corpus');
   });
 

@@ -40,4 +40,27 @@ function citylots() {
   return zlib.gunzipSync(fs.readFileSync(file));
 }
 
-module.exports = { corpusFiles, citylots, examplesDir };
+/** The benchmark's generated API payloads ([{ name, text }]), when benchmarks/json/corpus.js is there. */
+function generatedPayloads() {
+  try {
+    const corpus = require(path.join(ROOT, 'benchmarks', 'json', 'corpus.js'));
+    return (corpus.GENERATED || []).map((g) => ({ name: g.name, text: corpus.apiPayload(g.bytes) }));
+  } catch {
+    return [];
+  }
+}
+
+/** A deterministic API-like document of about `bytes` (the benchmark's generator when present). */
+function apiDocument(bytes) {
+  try {
+    return require(path.join(ROOT, 'benchmarks', 'json', 'corpus.js')).apiPayload(bytes, 7);
+  } catch {
+    const items = [];
+    for (let i = 0; JSON.stringify(items).length < bytes; i++) {
+      items.push({ id: i, name: `user ${i}`, score: i * 1.25, active: i % 2 === 0, tags: ['a', 'b'], geo: { lat: 37.7 + i / 1e3, lng: -122.4 - i / 1e3 } });
+    }
+    return JSON.stringify({ status: 'ok', items });
+  }
+}
+
+module.exports = { corpusFiles, citylots, examplesDir, generatedPayloads, apiDocument };
