@@ -251,7 +251,8 @@ struct JsonState {
   uint32_t keysBefore = 0;
   bool pendingReset = false;
 
-  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr;
+  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, pushRef = nullptr;
+  std::vector<napi_value> values;
   uint32_t* ops = nullptr;
   size_t opsCap = 0;
   double* nums = nullptr;
@@ -496,6 +497,23 @@ bool LoadInput(napi_env env, JsonState& s, napi_value value, size_t* len, uint32
   return true;
 }
 
+inline bool IsAscii(const uint8_t* p, size_t n) {
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    acc |= v;
+  }
+  for (; i < n; i++) acc |= p[i];
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+inline bool MakeString(napi_env env, const uint8_t* p, size_t n, napi_value* out) {
+  if (IsAscii(p, n)) return napi_create_string_latin1(env, reinterpret_cast<const char*>(p), n, out) == napi_ok;
+  return napi_create_string_utf8(env, reinterpret_cast<const char*>(p), n, out) == napi_ok;
+}
+
 // A `-0` written without fraction or exponent is an integer 0 to simdjson; the builtin keeps the sign.
 bool HasIntegerMinusZero(const uint8_t* p, size_t len) {
   const uint8_t* end = p + len;
@@ -635,32 +653,42 @@ napi_value EmitTape(napi_env env, JsonState& s, size_t start, size_t len) {
   uint32_t newKeys = s.keys.count - s.keysBefore;
   s.meta[META_NEW_KEYS] = newKeys;
 
-  size_t total = newKeys + s.strings.ptrs.size();
-  napi_value out;
-  if (napi_create_array_with_length(env, total, &out) != napi_ok) {
-    s.pendingReset = true;
-    return null;
-  }
-  uint32_t idx = 0;
+  // Strings: one N-API call each to create (ASCII ones as Latin-1, which skips UTF-8 decoding),
+  // then Array.prototype.push with thousands of arguments per call instead of one
+  // napi_set_element per string.
+  s.values.clear();
+  s.values.reserve(newKeys + s.strings.ptrs.size());
   for (uint32_t id = s.keysBefore; id < s.keys.count; id++) {
     const auto& span = s.keys.spans[id];
-    {
-      napi_value str;
-      if (napi_create_string_utf8(env, s.keys.arena.data() + span.first, span.second, &str) != napi_ok ||
-          napi_set_element(env, out, idx++, str) != napi_ok) {
-        s.pendingReset = true;
-        return null;
-      }
+    napi_value str;
+    if (!MakeString(env, reinterpret_cast<const uint8_t*>(s.keys.arena.data()) + span.first, span.second, &str)) {
+      s.pendingReset = true;
+      return null;
     }
+    s.values.push_back(str);
   }
   for (size_t k = 0; k < s.strings.ptrs.size(); k++) {
     napi_value str;
-    if (napi_create_string_utf8(env, reinterpret_cast<const char*>(s.strings.ptrs[k]), s.strings.lens[k], &str) != napi_ok ||
-        napi_set_element(env, out, idx++, str) != napi_ok) {
+    if (!MakeString(env, s.strings.ptrs[k], s.strings.lens[k], &str)) {
+      s.pendingReset = true;
+      return null;
+    }
+    s.values.push_back(str);
+  }
+  napi_value out, push;
+  if (napi_create_array(env, &out) != napi_ok || napi_get_reference_value(env, s.pushRef, &push) != napi_ok) {
+    s.pendingReset = true;
+    return null;
+  }
+  constexpr size_t kChunk = 4096;
+  for (size_t off = 0; off < s.values.size(); off += kChunk) {
+    size_t n = s.values.size() - off < kChunk ? s.values.size() - off : kChunk;
+    if (napi_call_function(env, out, push, n, s.values.data() + off, nullptr) != napi_ok) {
       s.pendingReset = true;
       return null;
     }
   }
+  s.values.clear();
   return out;
 }
 
@@ -841,6 +869,7 @@ void Finalize(napi_env env, void* data, void*) {
   if (s->opsRef) napi_delete_reference(env, s->opsRef);
   if (s->numsRef) napi_delete_reference(env, s->numsRef);
   if (s->metaRef) napi_delete_reference(env, s->metaRef);
+  if (s->pushRef) napi_delete_reference(env, s->pushRef);
   delete s;
 }
 
@@ -861,6 +890,13 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   s->meta = static_cast<uint32_t*>(data);
   napi_create_reference(e, meta, 1, &s->metaRef);
   EnsureOutput(e, *s, 1024);
+  // Array.prototype.push as it is when the addon loads (user code replacing it later is not used).
+  napi_value global, array, proto, push;
+  napi_get_global(e, &global);
+  napi_get_named_property(e, global, "Array", &array);
+  napi_get_named_property(e, array, "prototype", &proto);
+  napi_get_named_property(e, proto, "push", &push);
+  napi_create_reference(e, push, 1, &s->pushRef);
   s->meta[META_BUFFERS] = 0;
   napi_set_instance_data(e, s, Finalize, nullptr);
   napi_value fn;
