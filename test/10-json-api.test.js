@@ -84,7 +84,8 @@ const SPECIALS = [
 ];
 
 test('special cases: values, -0, big numbers, surrogates, BOM, key order, duplicates, __proto__, depth and error messages', () => {
-  for (const text of SPECIALS) {
+  const padded = SPECIALS.map((t) => `[${'"padding",'.repeat(300)}${t}]`);
+  for (const text of [...SPECIALS, ...padded]) {
     for (const input of [text, Buffer.from(text)]) {
       // Bytes are compared with what a service does today: JSON.parse(buf.toString()).
       const want = outcome(() => builtin(typeof input === 'string' ? input : input.toString()));
@@ -108,7 +109,9 @@ test('bytes decode exactly like buf.toString(): invalid UTF-8, BOM, NUL', () => 
     Buffer.from([0x7b, 0x22, 0xc3, 0x22, 0x3a, 0x31, 0x7d]),
     Buffer.from([0xff, 0x5b, 0x5d]),
   ];
-  for (const buf of cases) {
+  // Each case alone, and inside a document large enough for the native path of every runtime.
+  const pad = Buffer.from(`[${'12345.5,'.repeat(400)}`);
+  for (const buf of [...cases, ...cases.map((c) => Buffer.concat([pad, c, Buffer.from(']')]))]) {
     const want = outcome(() => builtin(buf.toString()));
     const got = outcome(() => json.parse(buf));
     assert.ok(sameOutcome(got, want), `${buf.toString('hex')}: ${util.inspect(got)} vs ${util.inspect(want)}`);

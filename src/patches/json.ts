@@ -20,15 +20,19 @@ export interface JsonRoute {
 }
 
 /**
- * Measured per V8 major (benchmarks/json, 2-core machine): the smallest sizes and digit shares
- * where the native path was at least 1.05x the builtin on every corpus document that matched.
+ * Measured per V8 major (benchmarks/json and the notes in benchmarks/README.md, 2-core machine,
+ * 2026-11-25). From a string, the native path wins where numbers dominate (simdjson's number
+ * parsing against V8's); string-heavy documents lose (V8 must transcode the string to UTF-8 first,
+ * and string creation dominates). V8 11/12 (Node 20/22) parse numbers about half as fast as
+ * V8 13/14 (Node 24/26), so there the native path also wins at a lower digit share
+ * (twitterescaped.json, API payloads of 20 KB and up: 1.2-1.5x on Node 20/22, 0.9-1.2x on 24/26).
  * null: no route measured faster on that runtime, everything stays on the builtin.
  */
 export const ROUTES: Readonly<Record<string, JsonRoute | null>> = {
-  '11': null, // Node 20: not measured yet
-  '12': null, // Node 22
-  '13': null, // Node 24
-  '14': null, // Node 26
+  '11': { minLength: 16 * 1024, minDigitShare: 0.15 }, // Node 20
+  '12': { minLength: 16 * 1024, minDigitShare: 0.15 }, // Node 22
+  '13': { minLength: 32 * 1024, minDigitShare: 0.25 }, // Node 24
+  '14': { minLength: 32 * 1024, minDigitShare: 0.25 }, // Node 26
 };
 
 const SAMPLES = 32;

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+'use strict';
+// JSON benchmark: the builtin against the json patch's router and the native helpers, with the
+// npm package simdjson@0.9.2 as a peer, on the simdjson corpus plus generated API payloads.
+//
+// Every ratio is "times faster than the builtin doing the same job" (>1 = faster), the median of
+// interleaved repeats (harness.compare):
+//   patched    JSON.parse(string) with the router installed   vs builtin JSON.parse(string)
+//   native     json.parse(string) (always native, for the routing table)   vs JSON.parse(string)
+//   buf        json.parse(buf)                                 vs JSON.parse(buf.toString())
+//   get        json.get(buf, pointer)  (documents >= 100 KB)   vs JSON.parse(buf.toString()) + access
+//   validate   json.validate(buf)                              vs JSON.parse(buf.toString())
+//   peer.*     simdjson@0.9.2 parse / lazyParse().valueForKeyPath / isValid on buf.toString(),
+//              against the same baselines as buf / get / validate
+// Options: --quick (fewer repeats), --only a.json,b.json
+const path = require('node:path');
+const { compare, report, geomean } = require('../lib/harness');
+const corpus = require('./corpus');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const builtin = JSON.parse;
+const ab = require(ROOT);
+const { json } = ab;
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined;
+const opts = quick ? { repeats: 5, sampleMs: 30, warmupMs: 30 } : { repeats: 9, sampleMs: 50, warmupMs: 60 };
+
+let peer = null;
+let peerError = '';
+try {
+  peer = require('simdjson');
+} catch (err) {
+  peerError = err.message.split('\n')[0];
+}
+
+const docs = corpus.load(only);
+if (!docs.length) {
+  console.error('json benchmark: no corpus (npm install the devDependency simdjson@0.9.2)');
+  process.exit(1);
+}
+
+const status = ab.install({ json: true, timers: false, gc: false, weak: false, log: 'silent' });
+const routed = JSON.parse;
+if (!status.json.active) console.log(`note: json patch inactive (${status.json.reason}); "patched" measures the builtin`);
+
+/** A pointer to a value in the middle of the document, plus the same path for simdjson@0.9.2. */
+function pickPath(value) {
+  let pointer = '';
+  let keyPath = '';
+  let cur = value;
+  for (let depth = 0; depth < 4 && cur !== null && typeof cur === 'object'; depth++) {
+    if (Array.isArray(cur)) {
+      if (!cur.length) break;
+      const i = cur.length >> 1;
+      pointer += `/${i}`;
+      keyPath += `[${i}]`;
+      cur = cur[i];
+    } else {
+      const keys = Object.keys(cur).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+      if (!keys.length) break;
+      const k = keys[keys.length >> 1];
+      pointer += `/${k}`;
+      keyPath += keyPath ? `.${k}` : k;
+      cur = cur[k];
+    }
+  }
+  return { pointer, keyPath };
+}
+
+function access(value, pointer) {
+  let cur = value;
+  for (const t of pointer.split('/').slice(1)) cur = cur[t];
+  return cur;
+}
+
+const rows = [];
+let sink = 0;
+for (const d of docs) {
+  const { text, buf } = d;
+  const mb = d.bytes / 1e6;
+  const before = { ...ab.status().json.counts };
+  routed(text);
+  const after = ab.status().json.counts;
+  const route = after.native > before.native ? 'native' : after.fallbacks > before.fallbacks ? 'fallback' : 'builtin';
+
+  const strings = compare(
+    {
+      builtin: () => builtin(text),
+      patched: () => routed(text),
+      native: () => json.parse(text),
+    },
+    opts,
+  );
+  const bytes = compare(
+    {
+      toString: () => builtin(buf.toString()),
+      buf: () => json.parse(buf),
+      validate: () => (sink += json.validate(buf) ? 1 : 0),
+      ...(peer && {
+        peerParse: () => peer.parse(buf.toString()),
+        peerValid: () => (sink += peer.isValid(buf.toString()) ? 1 : 0),
+      }),
+    },
+    opts,
+  );
+  const row = {
+    row: d.name,
+    KB: Math.round(d.bytes / 1024),
+    'builtin MB/s': mb / (strings.builtin / 1000),
+    route,
+    patched: strings.builtin / strings.patched,
+    native: strings.builtin / strings.native,
+    buf: bytes.toString / bytes.buf,
+    get: '',
+    validate: bytes.toString / bytes.validate,
+    'peer.parse': peer ? bytes.toString / bytes.peerParse : '',
+    'peer.get': '',
+    'peer.valid': peer ? bytes.toString / bytes.peerValid : '',
+  };
+  if (d.bytes >= 100 * 1024) {
+    const { pointer, keyPath } = pickPath(builtin(text));
+    const want = access(builtin(text), pointer);
+    if (!Object.is(json.get(buf, pointer), want) && typeof want !== 'object') throw new Error(`json.get disagrees on ${d.name} ${pointer}`);
+    const gets = compare(
+      {
+        access: () => access(builtin(buf.toString()), pointer),
+        get: () => json.get(buf, pointer),
+        ...(peer && keyPath && { peerGet: () => peer.lazyParse(buf.toString()).valueForKeyPath(keyPath) }),
+      },
+      opts,
+    );
+    row.get = gets.access / gets.get;
+    if (gets.peerGet) row['peer.get'] = gets.access / gets.peerGet;
+  }
+  rows.push(row);
+  console.error(`  ${d.name} done`);
+}
+
+const files = rows.filter((r) => !docs.find((d) => d.name === r.row).generated);
+const mean = { row: 'geomean (corpus files)', KB: '', 'builtin MB/s': '', route: '' };
+for (const key of ['patched', 'native', 'buf', 'get', 'validate', 'peer.parse', 'peer.get', 'peer.valid']) {
+  mean[key] = geomean(files.map((r) => r[key]).filter((v) => typeof v === 'number'));
+}
+const minimum = { row: 'minimum (every row)', KB: '', 'builtin MB/s': '', route: '' };
+for (const key of ['patched', 'native', 'buf', 'get', 'validate', 'peer.parse', 'peer.get', 'peer.valid']) {
+  const values = rows.map((r) => r[key]).filter((v) => typeof v === 'number');
+  minimum[key] = values.length ? Math.min(...values) : '';
+}
+rows.push(mean, minimum);
+
+const notes = [
+  `ratios: times faster than the builtin doing the same job (>1 faster); medians of ${opts.repeats} interleaved samples.`,
+  `router table for V8 ${process.versions.v8.split('.')[0]}: ${JSON.stringify(status.json.thresholds)}; route = where the patched JSON.parse sent this document.`,
+  peer ? 'peer: simdjson@0.9.2 from buf.toString() (it takes strings only).' : `peer simdjson@0.9.2 unavailable: ${peerError}`,
+];
+report('json: JSON.parse router and native helpers vs the builtin', rows, { keys: ['builtin MB/s', 'patched', 'buf', 'get', 'validate', 'peer.parse'], notes });
+ab.uninstall();
+if (sink < 0) console.log(sink);
