@@ -239,3 +239,24 @@ test('a listener that throws (handled by uncaughtException) does not stop delive
   assert.deepEqual(out.B, out.A);
   assert.equal(out.caught, 6);
 });
+
+test('a file written continuously is reported at most once per interval, the first change at once', () => {
+  const out = run(`
+    const file = path.join(tmp, 'log');
+    fs.writeFileSync(file, '');
+    const times = [];
+    const t0 = performance.now();
+    patched.watchFile(file, { interval: 400 }, () => times.push(performance.now() - t0));
+    await sleep(500);
+    const w0 = performance.now() - t0;
+    const end = performance.now() + 1500;
+    while (performance.now() < end) { fs.appendFileSync(file, 'line\\n'); await sleep(5); }
+    await sleep(600);
+    patched.unwatchFile(file);
+    console.log(JSON.stringify({ w0, times }));
+  `);
+  const gaps = out.times.slice(1).map((t, i) => t - out.times[i]);
+  assert.ok(out.times.length >= 3 && out.times.length <= 6, `${out.times.length} reports for 1.5 s of writes at a 400 ms interval`);
+  for (const g of gaps) assert.ok(g >= 395, `reports ${g.toFixed(0)} ms apart`);
+  assert.ok(out.times[0] - out.w0 < 400, 'the first change was not held back');
+});

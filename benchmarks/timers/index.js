@@ -71,7 +71,9 @@ async function childLatency({ files, samples, interval }) {
     const lat = [];
     for (let s = 0; s < samples; s++) {
       await sleep(50 + Math.random() * 200);
-      const target = names[Math.floor(Math.random() * names.length)];
+      // A different file each time: the first change after a quiet interval (a second change to
+      // the same file within one interval is reported at the interval boundary, as polling would).
+      const target = names[s % names.length];
       const seen = new Promise((r) => (waiting = r));
       fs.writeFileSync(target, 'x'.repeat(2 + s));
       const t0 = performance.now();

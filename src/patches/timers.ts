@@ -64,6 +64,9 @@ export const timersPatch: Patch = {
     const report = readReport(context) || log.enabled('debug');
     const state: Installed = { watchFile: fs.watchFile, unwatchFile: fs.unwatchFile, controller: null };
     try {
+      // fs.watch semantics (rename/change events for a directory's children, per-inode watches,
+      // delete-self) are what this relies on; they are inotify's. Elsewhere the original stays.
+      if (process.platform !== 'linux') throw new Error(`event-driven fs.watchFile is implemented for Linux inotify only (this is ${process.platform})`);
       controller ??= new WatchFileController({ watchFile: fs.watchFile, unwatchFile: fs.unwatchFile, stat: fs.stat, statSync: fs.statSync }, {});
       controller.options.forcePolling = forcePolling;
       // Advanced/benchmark knob: a fixed safety-net period (ms) for every event-driven path.

@@ -265,6 +265,7 @@ class Entry {
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private pollStart = 0;
   lastChecked = 0;
+  private lastEmitAt = -Infinity;
   readonly verifyMs: number;
 
   constructor(
@@ -410,10 +411,14 @@ class Entry {
       return;
     }
     if (this.debounce) return;
+    // The first change after a quiet interval is reported within the debounce; after a report, the
+    // next one waits for the interval to pass, so a file written continuously is reported at most
+    // once per interval, as with the original (whose callers pick the interval as a rate limit).
+    const wait = Math.max(Math.min(Math.max(this.interval, 1), DEBOUNCE_MAX_MS), this.lastEmitAt + this.interval - performance.now());
     this.debounce = originalTimers.setTimeout(() => {
       this.debounce = undefined;
       this.check();
-    }, Math.min(Math.max(this.interval, 1), DEBOUNCE_MAX_MS));
+    }, wait);
     this.debounce.unref();
   }
 
@@ -480,6 +485,7 @@ class Entry {
   private emit(status: number, curr: AnyStats, prev: AnyStats): void {
     if (this.oldStatus === -1 && status === -1 && curr.nlink === prev.nlink) return;
     this.oldStatus = status;
+    this.lastEmitAt = performance.now();
     this.owner.changes++;
     this.watcher.emit('change', curr, prev);
   }
@@ -684,11 +690,5 @@ export class WatchFileController {
       }
     }
     return { paths: this.entries.size, eventDriven, polling, pollingReasons, changesEmitted: this.changes, safetyNetChecks: this.verified };
-  }
-
-  /** Stops the safety net; live watchers keep working (users still hold them). */
-  detach(): void {
-    if (this.sweepTimer) originalTimers.clearTimeout(this.sweepTimer);
-    this.sweepTimer = undefined;
   }
 }
