@@ -57,22 +57,41 @@ constexpr uint32_t kShapeLimit = 1u << 14;
 constexpr size_t kKeepCapacity = 32u << 20;
 constexpr size_t kMaxDepth = 1000;
 
+inline uint64_t Mix(uint64_t h, uint64_t v) {
+  h = (h ^ v) * 0x100000001B3ull;
+  return h ^ (h >> 29);
+}
+
 inline uint64_t HashBytes(const uint8_t* p, size_t len) {
-  // Long values hash on a prefix and the length only; equality is always checked with memcmp.
+  // Long values hash on a 32-byte prefix, 8 bytes from the middle, the last 16 bytes and the
+  // length (long values sharing a prefix are common: URLs, descriptions); equality is always
+  // checked with memcmp.
   uint64_t h = 0x9E3779B97F4A7C15ull ^ len;
-  size_t n = len < 48 ? len : 48;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
+  if (len <= 48) {
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t v;
+      std::memcpy(&v, p + i, 8);
+      h = Mix(h, v);
+    }
+    uint64_t tail = 0;
+    for (size_t k = 0; i < len; i++, k += 8) tail |= uint64_t(p[i]) << k;
+    h = Mix(h, tail);
+  } else {
     uint64_t v;
-    std::memcpy(&v, p + i, 8);
-    h = (h ^ v) * 0x100000001B3ull;
-    h ^= h >> 29;
+    for (size_t i = 0; i < 32; i += 8) {
+      std::memcpy(&v, p + i, 8);
+      h = Mix(h, v);
+    }
+    std::memcpy(&v, p + len / 2, 8);
+    h = Mix(h, v);
+    std::memcpy(&v, p + len - 16, 8);
+    h = Mix(h, v);
+    std::memcpy(&v, p + len - 8, 8);
+    h = Mix(h, v);
   }
-  uint64_t tail = 0;
-  for (size_t k = 0; i < n; i++, k += 8) tail |= uint64_t(p[i]) << k;
-  h = (h ^ tail) * 0xFF51AFD7ED558CCDull;
-  h ^= h >> 32;
-  return h;
+  h *= 0xFF51AFD7ED558CCDull;
+  return h ^ (h >> 32);
 }
 
 // Object keys, persistent across documents (keys repeat across an API's payloads), bounded.
