@@ -50,21 +50,27 @@ const SCENARIO = (bigint) => `
   const opts = { interval: INTERVAL, bigint: ${bigint} };
   original.watchFile(file, opts, (c, p) => A.push(pair(c, p)));
   const w = patched.watchFile(file, opts, (c, p) => B.push(pair(c, p)));
+  // Each step changes the file in one system call (a rewrite without truncation, a creation by
+  // link), so neither side can catch a half-done step: on a loaded machine the event-driven side
+  // could otherwise legitimately report the empty file between a truncate and the write.
+  const scratch = path.join(tmp, 'scratch');
+  const create = (text) => { fs.writeFileSync(scratch, text); fs.linkSync(scratch, file); fs.unlinkSync(scratch); };
+  const rewrite = (text) => fs.writeFileSync(file, text, { flag: 'r+' });
   const steps = [
     ['start (missing)', () => {}],
-    ['create', () => fs.writeFileSync(file, '{"v":1}')],
-    ['rewrite bigger', () => fs.writeFileSync(file, '{"v":22}')],
-    ['rewrite same size', () => fs.writeFileSync(file, '{"v":33}')],
+    ['create', () => create('{"v":1}')],
+    ['rewrite bigger', () => rewrite('{"v":22}')],
+    ['rewrite same size', () => rewrite('{"v":33}')],
     ['chmod', () => fs.chmodSync(file, 0o600)],
     ['hard link elsewhere (ctime only)', () => fs.linkSync(file, path.join(tmp, 'other-link'))],
     ['write through the other link', () => fs.appendFileSync(path.join(tmp, 'other-link'), '  ')],
     ['atomic replace', () => { fs.writeFileSync(file + '.tmp', '{"v":4444}'); fs.renameSync(file + '.tmp', file); }],
     ['delete', () => fs.unlinkSync(file)],
-    ['recreate', () => fs.writeFileSync(file, '{"v":5}')],
+    ['recreate', () => create('{"v":5}')],
     ['append', () => fs.appendFileSync(file, ' ')],
     ['delete directory', () => fs.rmSync(dir, { recursive: true })],
-    ['recreate directory and file', () => { fs.mkdirSync(dir); fs.writeFileSync(file, '{"v":66}'); }],
-    ['write after directory came back', () => fs.writeFileSync(file, '{"v":777}')],
+    ['recreate directory and file', () => { fs.mkdirSync(dir); create('{"v":66}'); }],
+    ['write after directory came back', () => rewrite('{"v":777}')],
   ];
   const marks = [];
   for (const [name, op] of steps) {
