@@ -261,6 +261,8 @@ struct StringTable {
 struct JsonState {
   simdjson::dom::parser parser;
   std::vector<uint8_t> input;  // padded copy of the input bytes
+  std::vector<uint8_t> sub;    // padded copy of one value's bytes (get)
+  std::vector<uint8_t> stack;  // open containers while validating (no depth limit, like the builtin)
   KeyTable keys;
   ShapeTable shapes;
   StringTable strings;
@@ -533,6 +535,200 @@ inline bool MakeString(napi_env env, const uint8_t* p, size_t n, napi_value* out
   return napi_create_string_utf8(env, reinterpret_cast<const char*>(p), n, out) == napi_ok;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Validation without building anything: simdjson's stage 1 (UTF-8, string extents, unescaped
+// control characters, the position of every structural character and scalar) and then a
+// grammar walk over those positions that checks number, literal and escape syntax without
+// converting numbers or unescaping strings. No depth limit (the builtin has none either).
+// kValid is certain; kInvalid means "this walk rejected it" (callers let the builtin confirm);
+// kStage1Invalid is simdjson's own certain verdict.
+enum Verdict { kValid, kInvalid, kStage1Invalid, kUnsure };
+
+inline bool IsWs(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+inline bool IsDigit(uint8_t c) { return c >= '0' && c <= '9'; }
+// What may follow a number or literal. Not '"': stage 1 does not mark a quote that directly
+// follows a scalar as structural, so `1"x"` must be rejected here.
+inline bool EndsScalar(uint8_t c) {
+  return IsWs(c) || c == ',' || c == ']' || c == '}' || c == ':' || c == '[' || c == '{';
+}
+inline bool IsHex(uint8_t c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+inline const uint8_t* SkipDigits(const uint8_t* p) {
+  while (true) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    // All eight bytes in '0'..'9' (simdjson's is_made_of_eight_digits test).
+    if ((((v & 0xF0F0F0F0F0F0F0F0ull) | (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
+         0x3333333333333333ull)) {
+      p += 8;
+      continue;
+    }
+    while (IsDigit(*p)) p++;
+    return p;
+  }
+}
+
+// Number or literal starting at p; returns the end or nullptr. The input has >= 64 zero bytes
+// of padding after its end, so reading a few bytes past a token is safe.
+inline const uint8_t* ScalarEnd(const uint8_t* p) {
+  switch (*p) {
+    case 't':
+      return std::memcmp(p, "true", 4) == 0 ? p + 4 : nullptr;
+    case 'f':
+      return std::memcmp(p, "false", 5) == 0 ? p + 5 : nullptr;
+    case 'n':
+      return std::memcmp(p, "null", 4) == 0 ? p + 4 : nullptr;
+    default:
+      break;
+  }
+  if (*p == '-') p++;
+  if (*p == '0') {
+    p++;
+  } else if (*p >= '1' && *p <= '9') {
+    p = SkipDigits(p + 1);
+  } else {
+    return nullptr;
+  }
+  if (*p == '.') {
+    p++;
+    if (!IsDigit(*p)) return nullptr;
+    p = SkipDigits(p + 1);
+  }
+  if (*p == 'e' || *p == 'E') {
+    p++;
+    if (*p == '+' || *p == '-') p++;
+    if (!IsDigit(*p)) return nullptr;
+    p = SkipDigits(p + 1);
+  }
+  return p;
+}
+
+// The string opening at in[open]; the next structural index is `next`. Returns false when its
+// escapes are invalid or it is not followed by whitespace then `next`.
+inline bool CheckString(const uint8_t* in, uint32_t open, uint32_t next, uint32_t* close) {
+  uint32_t q = next;
+  while (q > open + 1 && IsWs(in[q - 1])) q--;
+  if (q <= open + 1 || in[q - 1] != '"') return false;
+  q--;  // closing quote
+  const uint8_t* p = in + open + 1;
+  const uint8_t* end = in + q;
+  while (p < end) {
+    const void* hit = std::memchr(p, '\\', static_cast<size_t>(end - p));
+    if (!hit) {
+      p = end;
+      break;
+    }
+    p = static_cast<const uint8_t*>(hit);
+    uint8_t c = p[1];
+    if (c == 'u') {
+      if (!(IsHex(p[2]) && IsHex(p[3]) && IsHex(p[4]) && IsHex(p[5]))) return false;
+      p += 6;
+    } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+      p += 2;
+    } else {
+      return false;
+    }
+  }
+  if (p != end) return false;  // an escape ran past the closing quote
+  *close = q;
+  return true;
+}
+
+Verdict Stage1(JsonState& s, const uint8_t* in, size_t len) {
+  if (len == 0) return kStage1Invalid;
+  if (s.parser.capacity() < len) {
+    size_t cap = len < 4096 ? 4096 : len + len / 8;
+    if (s.parser.allocate(cap, kMaxDepth)) return kUnsure;
+  }
+  error_code e = s.parser.implementation->stage1(in, len, simdjson::stage1_mode::regular);
+  switch (e) {
+    case simdjson::SUCCESS:
+      return kValid;
+    case simdjson::EMPTY:
+    case simdjson::UNCLOSED_STRING:
+    case simdjson::UNESCAPED_CHARS:
+      return kStage1Invalid;
+    default:
+      return kUnsure;  // UTF-8 errors: buf.toString() would repair them
+  }
+}
+
+Verdict FastValidate(JsonState& s, const uint8_t* in, size_t len) {
+  Verdict v = Stage1(s, in, len);
+  if (v != kValid) return v;
+  const uint32_t* idx = s.parser.implementation->structural_indexes.get();
+  const uint32_t n = s.parser.implementation->n_structural_indexes;
+  std::vector<uint8_t>& stack = s.stack;
+  stack.clear();
+  uint32_t t = 0;
+  enum { VALUE, KEY, AFTER } state = VALUE;
+  while (true) {
+    if (state == AFTER) {
+      if (stack.empty()) return t == n ? kValid : kInvalid;
+      if (t >= n) return kInvalid;
+      uint8_t c = in[idx[t]];
+      if (c == ',') {
+        t++;
+        state = stack.back() == '{' ? KEY : VALUE;
+      } else if ((c == '}' && stack.back() == '{') || (c == ']' && stack.back() == '[')) {
+        stack.pop_back();
+        t++;
+      } else {
+        return kInvalid;
+      }
+      continue;
+    }
+    if (t >= n) return kInvalid;
+    uint32_t pos = idx[t];
+    uint8_t c = in[pos];
+    if (state == KEY) {
+      uint32_t close;
+      if (c != '"' || t + 1 >= n || !CheckString(in, pos, idx[t + 1], &close) || in[idx[t + 1]] != ':') return kInvalid;
+      t += 2;
+      state = VALUE;
+      continue;
+    }
+    // VALUE
+    if (c == '{' || c == '[') {
+      uint8_t closer = c == '{' ? '}' : ']';
+      if (t + 1 < n && in[idx[t + 1]] == closer) {
+        t += 2;
+        state = AFTER;
+      } else {
+        stack.push_back(c);
+        t++;
+        state = c == '{' ? KEY : VALUE;
+      }
+    } else if (c == '"') {
+      uint32_t close;
+      uint32_t next = t + 1 < n ? idx[t + 1] : static_cast<uint32_t>(len);
+      if (!CheckString(in, pos, next, &close)) return kInvalid;
+      t++;
+      state = AFTER;
+    } else {
+      const uint8_t* end = ScalarEnd(in + pos);
+      if (!end || !(static_cast<size_t>(end - in) == len || EndsScalar(*end))) return kInvalid;
+      t++;
+      state = AFTER;
+    }
+  }
+}
+
+// Index just past the value that starts at structural index t.
+inline uint32_t SkipStructural(const uint8_t* in, const uint32_t* idx, uint32_t t) {
+  uint8_t c = in[idx[t]];
+  if (c != '{' && c != '[') return t + 1;
+  size_t depth = 0;
+  do {
+    c = in[idx[t]];
+    if (c == '{' || c == '[') depth++;
+    else if (c == '}' || c == ']') depth--;
+    t++;
+  } while (depth);
+  return t;
+}
+
 // A `-0` written without fraction or exponent is an integer 0 to simdjson; the builtin keeps the sign.
 bool HasIntegerMinusZero(const uint8_t* p, size_t len) {
   const uint8_t* end = p + len;
@@ -554,9 +750,9 @@ bool HasIntegerMinusZero(const uint8_t* p, size_t len) {
 // every number starts at a structural index of stage 1 (string contents never do), so the k-th
 // integer-zero token of the text is the k-th integer zero of the tape: give the negative ones
 // their sign back. Only for a whole document (a subtree's zeros do not start at the first token).
-bool RestoreMinusZeros(JsonState& s, size_t start) {
+bool RestoreMinusZeros(JsonState& s, const uint8_t* in, size_t start) {
   if (start != 1) return false;
-  const uint8_t* in = s.input.data();  // zero padding after the end makes in[pos + 2] safe
+  // `in` has zero padding after the end, which makes in[pos + 2] safe.
   const uint32_t* idx = s.parser.implementation->structural_indexes.get();
   uint32_t n = s.parser.implementation->n_structural_indexes;
   size_t k = 0;
@@ -630,7 +826,7 @@ bool EnsureOutput(napi_env env, JsonState& s, size_t tapeWords) {
 
 // Walks the element starting at tape index `start` into ops/nums; returns the strings array
 // (new keys, then distinct strings) or null when the input must go to the builtin.
-napi_value EmitTape(napi_env env, JsonState& s, size_t start, size_t len) {
+napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start, size_t len) {
   napi_value null;
   napi_get_null(env, &null);
   const simdjson::dom::document& doc = s.parser.doc;
@@ -653,7 +849,7 @@ napi_value EmitTape(napi_env env, JsonState& s, size_t start, size_t len) {
   s.keysBefore = s.keys.count;
   size_t i = start;
   EmitValue(s, i);
-  if (!s.zeroSlots.empty() && HasIntegerMinusZero(s.input.data(), len) && !RestoreMinusZeros(s, start)) {
+  if (!s.zeroSlots.empty() && HasIntegerMinusZero(in, len) && !RestoreMinusZeros(s, in, start)) {
     // The tables already hold this document's new keys and shapes that JavaScript will not see.
     s.pendingReset = true;
     s.meta[META_ERROR] = REASON_MINUS_ZERO;
@@ -741,7 +937,7 @@ napi_value Tape(napi_env env, napi_callback_info info) {
     ReleaseIfHuge(s, len);
     return null;
   }
-  napi_value out = EmitTape(env, s, 1, len);
+  napi_value out = EmitTape(env, s, s.input.data(), 1, len);
   ReleaseIfHuge(s, len);
   return out;
 }
@@ -757,66 +953,90 @@ napi_value Validate(napi_env env, napi_callback_info info) {
     // A BOM alone decides: the builtin rejects it whatever follows.
     return Int(env, reason == REASON_BOM ? 0 : -1);
   }
-  error_code e = ParseLoaded(s, len);
+  Verdict v = FastValidate(s, s.input.data(), len);
   ReleaseIfHuge(s, len);
-  switch (e) {
-    case simdjson::SUCCESS:
-      return Int(env, 1);
-    // Structural verdicts the builtin shares; anything else (numbers out of range, lone surrogate
-    // escapes, depth, UTF-8 that toString() would repair) is the builtin's call.
-    case simdjson::TAPE_ERROR:
-    case simdjson::T_ATOM_ERROR:
-    case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR:
-    case simdjson::EMPTY:
-    case simdjson::UNCLOSED_STRING:
-    case simdjson::UNESCAPED_CHARS:
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
-    case simdjson::TRAILING_CONTENT:
-      return Int(env, 0);
-    default:
-      return Int(env, -1);
-  }
+  // Only simdjson's stage 1 verdicts are taken as certain rejections; the grammar walk's are
+  // confirmed by the builtin (so a rejection here can never be wrong, only slower).
+  return Int(env, v == kValid ? 1 : v == kStage1Invalid ? 0 : -1);
 }
 
-// get(input, tokens): tokens is an array of already-unescaped reference tokens (strings).
-// Returns the strings array like tape() with the value's tape, false when the value is absent,
-// null when the builtin must decide (invalid or unsupported document).
-napi_value Get(napi_env env, napi_callback_info info) {
-  JsonState& s = *State(env);
-  napi_value argv[2];
-  ArgOrUndefined(env, info, 2, argv);
-  // META_RESET and META_BUFFERS stay set until JavaScript has acted on them (it clears them).
-  s.meta[META_ERROR] = 0;
-  napi_value null, falseValue;
-  napi_get_null(env, &null);
-  napi_get_boolean(env, false, &falseValue);
-  size_t len = 0;
-  uint32_t reason = 0;
-  if (!LoadInput(env, s, argv[0], &len, &reason)) {
-    s.meta[META_ERROR] = reason;
-    return null;
+bool CanonicalIndex(const std::string& token, uint64_t* index) {
+  if (token.empty() || token.size() > 9 || (token.size() > 1 && token[0] == '0')) return false;
+  uint64_t value = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
   }
-  error_code e = ParseLoaded(s, len);
-  if (e) {
-    s.meta[META_ERROR] = e;
-    ReleaseIfHuge(s, len);
-    return null;
+  *index = value;
+  return true;
+}
+
+enum GetOutcome { kFound, kAbsent, kEscapedKey, kBuiltin };
+
+// Follows the pointer over stage 1's structural indexes of a document FastValidate accepted.
+GetOutcome FindSpan(JsonState& s, const std::vector<std::string>& tokens, size_t len, uint32_t* from, uint32_t* to) {
+  const uint8_t* in = s.input.data();
+  const uint32_t* idx = s.parser.implementation->structural_indexes.get();
+  const uint32_t n = s.parser.implementation->n_structural_indexes;
+  uint32_t t = 0;
+  for (const std::string& token : tokens) {
+    uint8_t c = in[idx[t]];
+    if (c == '{') {
+      uint32_t u = t + 1;
+      uint32_t found = 0;
+      if (in[idx[u]] != '}') {
+        while (true) {
+          uint32_t open = idx[u];
+          uint32_t close = idx[u + 1];  // the ':'
+          while (IsWs(in[close - 1])) close--;
+          close--;  // closing quote
+          const uint8_t* key = in + open + 1;
+          size_t klen = close - open - 1;
+          if (std::memchr(key, '\\', klen)) return kEscapedKey;
+          // The last duplicate wins, as in the builtin's result.
+          if (klen == token.size() && std::memcmp(key, token.data(), klen) == 0) found = u + 2;
+          u = SkipStructural(in, idx, u + 2);
+          if (in[idx[u]] != ',') break;
+          u++;
+        }
+      }
+      if (!found) return kAbsent;
+      t = found;
+    } else if (c == '[') {
+      uint64_t index;
+      if (!CanonicalIndex(token, &index)) return kAbsent;
+      uint32_t u = t + 1;
+      if (in[idx[u]] == ']') return kAbsent;
+      for (uint64_t k = 0; k < index; k++) {
+        u = SkipStructural(in, idx, u);
+        if (in[idx[u]] != ',') return kAbsent;
+        u++;
+      }
+      t = u;
+    } else {
+      return kAbsent;
+    }
   }
+  uint32_t after = SkipStructural(in, idx, t);
+  uint8_t c = in[idx[t]];
+  uint32_t end;
+  if (c == '{' || c == '[') {
+    end = idx[after - 1] + 1;
+  } else {
+    end = after < n ? idx[after] : static_cast<uint32_t>(len);
+    while (end > idx[t] && IsWs(in[end - 1])) end--;
+  }
+  *from = idx[t];
+  *to = end;
+  return kFound;
+}
+
+// The same walk on simdjson's DOM tape (keys with escapes need unescaping: the DOM has them).
+GetOutcome FindInDom(JsonState& s, const std::vector<std::string>& tokens, size_t* at) {
   const uint64_t* tape = s.parser.doc.tape.get();
   const uint8_t* sbuf = s.parser.doc.string_buf.get();
-  uint32_t count = 0;
-  napi_get_array_length(env, argv[1], &count);
   size_t i = 1;
-  std::string token;
-  for (uint32_t t = 0; t < count; t++) {
-    napi_value tokenValue;
-    napi_get_element(env, argv[1], t, &tokenValue);
-    size_t tlen = 0;
-    napi_get_value_string_utf8(env, tokenValue, nullptr, 0, &tlen);
-    token.resize(tlen + 1);
-    napi_get_value_string_utf8(env, tokenValue, &token[0], tlen + 1, &tlen);
-    token.resize(tlen);
+  for (const std::string& token : tokens) {
     uint8_t type = static_cast<uint8_t>(tape[i] >> 56);
     if (type == '{') {
       size_t end = static_cast<uint32_t>(tape[i]);
@@ -826,45 +1046,85 @@ napi_value Get(napi_env env, napi_callback_info info) {
         uint32_t klen;
         const uint8_t* k = StringAt(sbuf, tape[j], &klen);
         j++;
-        // The last duplicate wins, as in the builtin's result.
         if (klen == token.size() && std::memcmp(k, token.data(), klen) == 0) found = j;
         SkipValue(tape, j);
       }
-      if (!found) {
-        ReleaseIfHuge(s, len);
-        return falseValue;
-      }
+      if (!found) return kAbsent;
       i = found;
     } else if (type == '[') {
-      // Canonical array index only: digits, no leading zero.
-      bool ok = !token.empty() && token.size() < 10 && (token.size() == 1 || token[0] != '0');
-      uint64_t index = 0;
-      for (char c : token) {
-        if (c < '0' || c > '9') ok = false;
-        index = index * 10 + static_cast<uint64_t>(c - '0');
-      }
-      if (!ok) {
-        ReleaseIfHuge(s, len);
-        return falseValue;
-      }
+      uint64_t index;
+      if (!CanonicalIndex(token, &index)) return kAbsent;
       size_t end = static_cast<uint32_t>(tape[i]);
       size_t j = i + 1;
-      uint64_t n = 0;
-      while (j < end - 1 && n < index) {
-        SkipValue(tape, j);
-        n++;
-      }
-      if (j >= end - 1) {
-        ReleaseIfHuge(s, len);
-        return falseValue;
-      }
+      for (uint64_t k = 0; k < index && j < end - 1; k++) SkipValue(tape, j);
+      if (j >= end - 1) return kAbsent;
       i = j;
     } else {
-      ReleaseIfHuge(s, len);
-      return falseValue;
+      return kAbsent;
     }
   }
-  napi_value out = EmitTape(env, s, i, len);
+  *at = i;
+  return kFound;
+}
+
+// get(input, tokens): tokens is an array of already-unescaped reference tokens (strings).
+// Returns the strings array like tape() with the value's tape, false when the value is absent,
+// null when the builtin must decide (invalid or unsupported document).
+// The whole document is validated first (the builtin would throw on it), then only the value's
+// own bytes are parsed into a tape.
+napi_value Get(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[2];
+  ArgOrUndefined(env, info, 2, argv);
+  // META_RESET and META_BUFFERS stay set until JavaScript has acted on them (it clears them).
+  s.meta[META_ERROR] = 0;
+  napi_value null, falseValue;
+  napi_get_null(env, &null);
+  napi_get_boolean(env, false, &falseValue);
+  uint32_t count = 0;
+  napi_get_array_length(env, argv[1], &count);
+  std::vector<std::string> tokens(count);
+  for (uint32_t t = 0; t < count; t++) {
+    napi_value tokenValue;
+    napi_get_element(env, argv[1], t, &tokenValue);
+    size_t tlen = 0;
+    napi_get_value_string_utf8(env, tokenValue, nullptr, 0, &tlen);
+    tokens[t].resize(tlen + 1);
+    napi_get_value_string_utf8(env, tokenValue, &tokens[t][0], tlen + 1, &tlen);
+    tokens[t].resize(tlen);
+  }
+  size_t len = 0;
+  uint32_t reason = 0;
+  if (!LoadInput(env, s, argv[0], &len, &reason)) {
+    s.meta[META_ERROR] = reason;
+    return null;
+  }
+  if (FastValidate(s, s.input.data(), len) != kValid) {
+    ReleaseIfHuge(s, len);
+    return null;
+  }
+  uint32_t from = 0, to = 0;
+  GetOutcome outcome = FindSpan(s, tokens, len, &from, &to);
+  napi_value out = null;
+  if (outcome == kAbsent) {
+    out = falseValue;
+  } else if (outcome == kFound) {
+    size_t span = to - from;
+    size_t need = span + simdjson::SIMDJSON_PADDING;
+    if (s.sub.size() < need) s.sub.resize(need + need / 4);
+    std::memcpy(s.sub.data(), s.input.data() + from, span);
+    std::memset(s.sub.data() + span, 0, simdjson::SIMDJSON_PADDING);
+    error_code e = s.parser.parse(s.sub.data(), span, false).error();
+    if (e) s.meta[META_ERROR] = e;
+    else out = EmitTape(env, s, s.sub.data(), 1, span);
+    if (s.sub.size() > kKeepCapacity) std::vector<uint8_t>().swap(s.sub);
+  } else if (outcome == kEscapedKey) {
+    error_code e = ParseLoaded(s, len);
+    size_t at = 0;
+    if (e) s.meta[META_ERROR] = e;
+    else if (FindInDom(s, tokens, &at) == kAbsent) out = falseValue;
+    else out = EmitTape(env, s, s.input.data(), at, len);
+  }
   ReleaseIfHuge(s, len);
   return out;
 }

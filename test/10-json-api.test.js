@@ -174,12 +174,12 @@ test('json.validate agrees with the builtin on the corpus and on mutated documen
     assert.equal(json.validate(d.buf), true, d.name);
     assert.equal(json.validate(d.text), true, d.name);
   }
-  const base = '{"a":[1,2.5,-3e2,"s\\n\\u00e9",true,false,null,{"b":{}}],"c":"d"}';
+  const bases = ['{"a":[1,2.5,-3e2,"s\\n\\u00e9",true,false,null,{"b":{}}],"c":"d"}', '[{"k":"v\\"q\\\\","n":-0.0e+1},[],{},"",0,[[1]],"\\ud800x"]\n'];
   let seed = 7;
   const rand = (n) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
   const alphabet = '{}[]":,.-+eE0123456789 \\untrlfas\u00e9\ud800';
-  for (let i = 0; i < 3000; i++) {
-    const chars = base.split('');
+  for (let i = 0; i < 6000; i++) {
+    const chars = bases[i % 2].split('');
     const edits = 1 + rand(3);
     for (let e = 0; e < edits; e++) {
       const at = rand(chars.length);
