@@ -558,14 +558,12 @@ inline const uint8_t* SkipDigits(const uint8_t* p) {
   while (true) {
     uint64_t v;
     std::memcpy(&v, p, 8);
-    // All eight bytes in '0'..'9' (simdjson's is_made_of_eight_digits test).
-    if ((((v & 0xF0F0F0F0F0F0F0F0ull) | (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
-         0x3333333333333333ull)) {
-      p += 8;
-      continue;
-    }
-    while (IsDigit(*p)) p++;
-    return p;
+    // Per byte: t = byte ^ '0' is a digit's value when < 10. A high nibble or a low nibble >= 10
+    // marks a non-digit; a carry out of a non-digit byte can only mark bytes after it.
+    uint64_t t = v ^ 0x3030303030303030ull;
+    uint64_t nonDigit = (t & 0xF0F0F0F0F0F0F0F0ull) | (((t + 0x0606060606060606ull) & 0x1010101010101010ull) << 3);
+    if (nonDigit) return p + (__builtin_ctzll(nonDigit) >> 3);
+    p += 8;
   }
 }
 

@@ -26,7 +26,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
 const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined;
-const opts = quick ? { repeats: 5, sampleMs: 30, warmupMs: 30 } : { repeats: 9, sampleMs: 50, warmupMs: 60 };
+const opts = quick ? { repeats: 5, sampleMs: 30, warmupMs: 30 } : { repeats: 13, sampleMs: 40, warmupMs: 60 };
 
 let peer = null;
 let peerError = '';
@@ -46,7 +46,7 @@ const status = ab.install({ json: true, timers: false, gc: false, weak: false, l
 const routed = JSON.parse;
 if (!status.json.active) console.log(`note: json patch inactive (${status.json.reason}); "patched" measures the builtin`);
 
-/** A pointer to a value in the middle of the document, plus the same path for simdjson@0.9.2. */
+/** A pointer to a value in the middle of the document, plus the same path for simdjson@0.9.2 (or null). */
 function pickPath(value) {
   let pointer = '';
   let keyPath = '';
@@ -56,14 +56,15 @@ function pickPath(value) {
       if (!cur.length) break;
       const i = cur.length >> 1;
       pointer += `/${i}`;
-      keyPath += `[${i}]`;
+      if (keyPath !== null) keyPath += `[${i}]`;
       cur = cur[i];
     } else {
-      const keys = Object.keys(cur).filter((k) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+      const keys = Object.keys(cur);
       if (!keys.length) break;
       const k = keys[keys.length >> 1];
-      pointer += `/${k}`;
-      keyPath += keyPath ? `.${k}` : k;
+      pointer += `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      // simdjson@0.9.2's key paths cannot express every key: leave its column empty then.
+      if (keyPath !== null) keyPath = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? (keyPath ? `${keyPath}.${k}` : k) : null;
       cur = cur[k];
     }
   }
@@ -72,7 +73,7 @@ function pickPath(value) {
 
 function access(value, pointer) {
   let cur = value;
-  for (const t of pointer.split('/').slice(1)) cur = cur[t];
+  for (const t of pointer.split('/').slice(1)) cur = cur[t.replace(/~1/g, '/').replace(/~0/g, '~')];
   return cur;
 }
 
