@@ -229,3 +229,14 @@ test('parsed objects are fast-mode exactly where the builtin\'s are (%HasFastPro
   assert.deepEqual(result.mismatches, []);
   assert.ok(result.fast / result.objects > 0.99, `${result.fast} of ${result.objects} fast`);
 });
+
+test('with code generation from strings disallowed, results stay right (the native path steps aside)', () => {
+  const code = `
+    const { json } = require(${JSON.stringify(ROOT)});
+    const text = JSON.stringify({ a: [1, { b: 2, c: 'x' }], d: -0.5 });
+    const same = JSON.stringify(json.parse(text)) === text && JSON.stringify(json.parse(Buffer.from(text + ' '.repeat(4096)))) === text;
+    console.log(JSON.stringify({ same }));`;
+  const { status: code_, json: result, stderr } = runNode(code, { preload: 'none', args: ['--disallow-code-generation-from-strings'] });
+  assert.equal(code_, 0, stderr);
+  assert.equal(result.same, true);
+});

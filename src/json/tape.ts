@@ -180,9 +180,25 @@ export function nativeParse(input: string | Uint8Array): unknown {
     const out = n.jsonTape(input);
     if (out === null) return FALLBACK;
     return materialise(out);
+  } catch {
+    return disable();
   } finally {
     busy = false;
   }
+}
+
+/**
+ * A build that throws (code generation disallowed by --disallow-code-generation-from-strings, a
+ * stack already nearly full...) leaves the JavaScript key and shape tables out of step with the
+ * native ones: stop using the native path in this thread; the builtin answers from now on.
+ */
+function disable(): typeof FALLBACK {
+  native = null;
+  keyTable = [];
+  shapeKeys = [];
+  factories = [];
+  strs = [];
+  return FALLBACK;
 }
 
 /** 1 valid, 0 invalid, -1 unknown (ask the builtin); FALLBACK without the addon. */
@@ -202,6 +218,8 @@ export function nativeGet(input: string | Uint8Array, tokens: string[]): unknown
     if (out === null) return FALLBACK;
     if (out === false) return ABSENT;
     return materialise(out);
+  } catch {
+    return disable();
   } finally {
     busy = false;
   }

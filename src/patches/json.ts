@@ -107,6 +107,8 @@ function currentStatus(): PatchStatus {
     v8: process.versions.v8,
     thresholds: route ? { minLength: route.minLength, minDigitShare: route.minDigitShare } : null,
     counts: { native: nativeCalls, builtin: builtinCalls, fallbacks },
+    // False once the native path disabled itself in this thread (see disable() in json/tape.ts).
+    nativePath: installed ? jsonNative() !== null : undefined,
   };
   if (!installed) return { active: false, reason: 'not installed', ...common };
   if (!route) {
