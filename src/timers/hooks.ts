@@ -65,11 +65,22 @@ interface HookState {
 let state: HookState | null = null;
 let seq = 0;
 const slots = new Map<number, Slot>();
-const pendingOf = new WeakMap<object, Pending>();
-/** What Node would call for an aligned timer: the user's callback (report-wrapped) and its arguments. */
-const callOf = new WeakMap<object, { callback: Callback; args: unknown[] }>();
-/** Requested duration of every timer we aligned, so refresh() and repeats start from it again. */
-const requested = new WeakMap<object, number>();
+/**
+ * Per aligned timer, on the Timeout itself under a non-enumerable symbol (WeakMaps cost several
+ * times more here, mostly in GC): what Node would call (the user's callback, report-wrapped, and
+ * its arguments), the requested duration (refresh() and repeats start from it again), and its
+ * place in a grid slot.
+ */
+interface TimerRecord {
+  callback: Callback;
+  args: unknown[];
+  requested: number | undefined;
+  pending: Pending | undefined;
+}
+const kRecord = Symbol('afterburner.coalesced');
+function recordOf(t: object): TimerRecord | undefined {
+  return (t as Record<symbol, TimerRecord | undefined>)[kRecord];
+}
 
 const timersModule = timers as unknown as Record<string, unknown>;
 const globals = globalThis as unknown as Record<string, unknown>;
@@ -128,7 +139,7 @@ function runPredecessors(p: Pending): void {
   if (state) state.reordered += due.length;
   const calls = due.map((e) => {
     const timer = e.timer!;
-    const call = callOf.get(timer);
+    const call = recordOf(timer);
     forget(e);
     e.ranEarly = true;
     return () => call?.callback.apply(timer, call.args);
@@ -146,19 +157,23 @@ function runInOrder(calls: (() => unknown)[], i: number): void {
 }
 
 function track(t: TimeoutInternals, slot: number, deadline: number): void {
-  const old = pendingOf.get(t);
+  const rec = recordOf(t);
+  if (!rec) return;
+  const old = rec.pending;
   if (old) forget(old);
   const p: Pending = { timer: t, slot, deadline, seq: ++seq, ranEarly: false, done: false };
-  pendingOf.set(t, p);
+  rec.pending = p;
   enqueue(p);
 }
 
 /** Moves `t` onto the grid; returns its slot and the deadline it asked for, or undefined if left alone. */
 function align(t: TimeoutInternals, slack: number, refresh: (this: TimeoutInternals) => unknown): { slot: number; deadline: number } | undefined {
   const start = t._idleStart;
-  const duration = requested.get(t) ?? t._idleTimeout;
+  const rec = recordOf(t);
+  const duration = rec?.requested ?? t._idleTimeout;
   if (typeof start !== 'number' || typeof duration !== 'number' || !(duration >= 10 * slack)) return undefined;
-  requested.set(t, duration);
+  if (!rec) return undefined;
+  rec.requested = duration;
   const target = alignedExpiry(start + duration, slack);
   if (target !== start + duration || t._idleTimeout !== duration) {
     t._idleTimeout = target - start;
@@ -190,7 +205,7 @@ function noop(): void {}
  * interval has elapsed). Aim that re-arm at the grid.
  */
 function realignRepeat(t: TimeoutInternals, slack: number): void {
-  const interval = requested.get(t);
+  const interval = recordOf(t)?.requested;
   const now = loopNow();
   if (interval === undefined || now === undefined || isCleared(t)) return;
   const next = alignedExpiry(now + interval, slack);
@@ -210,7 +225,7 @@ function makeSetTimer(original: TimerFn, repeat: boolean): TimerFn {
     const user: Callback = tracked ? function (this: unknown, ...a: unknown[]) { return recorder!.run(tracked, callback, this, a); } : callback;
     if (!coalesce) return original.call(this, user, ms, ...args);
     const fire = function (this: TimeoutInternals, ...a: unknown[]): unknown {
-      const p = pendingOf.get(this);
+      const p = recordOf(this)?.pending;
       if (p) {
         if (p.ranEarly) {
           // Already run ahead of this call to keep the order.
@@ -225,7 +240,7 @@ function makeSetTimer(original: TimerFn, repeat: boolean): TimerFn {
       return user.apply(this, a);
     };
     const t = original.call(this, fire, ms, ...args) as unknown as TimeoutInternals;
-    callOf.set(t, { callback: user, args });
+    Object.defineProperty(t, kRecord, { value: { callback: user, args, requested: undefined, pending: undefined } satisfies TimerRecord, configurable: true, writable: true, enumerable: false });
     const placed = align(t, slack, s.refresh);
     if (placed) track(t, placed.slot, placed.deadline);
     return t as unknown as NodeJS.Timeout;
@@ -241,7 +256,7 @@ function makeClear(original: (t: unknown) => void): (t: unknown) => void {
   const wrapper = function (this: unknown, t: unknown): void {
     original.call(this, t);
     if (t !== null && typeof t === 'object') {
-      const p = pendingOf.get(t);
+      const p = recordOf(t)?.pending;
       if (p) forget(p);
     }
   };
@@ -298,8 +313,8 @@ export function installTimerHooks(options: HookOptions): void {
     const s = state;
     // refresh() restarts from the requested delay, then the timer joins the grid again.
     setProto(timeoutProto, 'refresh', function refresh(this: TimeoutInternals): unknown {
-      const wanted = requested.get(this);
-      const p = pendingOf.get(this);
+      const wanted = recordOf(this)?.requested;
+      const p = recordOf(this)?.pending;
       if (wanted === undefined || !p || state !== s) return s.refresh.call(this);
       this._idleTimeout = wanted;
       if (this._repeat !== null && this._repeat !== undefined) this._repeat = wanted;
@@ -310,13 +325,13 @@ export function installTimerHooks(options: HookOptions): void {
       return this;
     });
     setProto(timeoutProto, 'close', function close(this: TimeoutInternals): unknown {
-      const p = pendingOf.get(this);
+      const p = recordOf(this)?.pending;
       if (p) forget(p);
       return s.close.call(this);
     });
     if (dispose) {
       setProto(timeoutProto, Symbol.dispose, function dispose(this: TimeoutInternals): unknown {
-        const p = pendingOf.get(this);
+        const p = recordOf(this)?.pending;
         if (p) forget(p);
         return s.dispose!.call(this);
       });
