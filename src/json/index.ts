@@ -21,7 +21,8 @@ function isBytes(input: unknown): input is Uint8Array {
 /** What `buf.toString()` gives: UTF-8 with U+FFFD for invalid sequences, no BOM stripping. */
 function decode(bytes: Uint8Array): string {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return buf.toString('utf8');
+  // No argument: Buffer#toString's own fast path for UTF-8 (an explicit 'utf8' takes a slower one).
+  return buf.toString();
 }
 
 function text(input: JsonInput): string {
