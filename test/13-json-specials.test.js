@@ -342,6 +342,71 @@ for (const route of ROUTES) {
     fail(diffs, 'json.get pointers');
   });
 
+  test(`accessors on Array.prototype and Object.prototype are never triggered, and change nothing ${tag}`, { skip }, () => {
+    // The builtin creates every element and property with define semantics (CreateDataProperty),
+    // so setters and getters a program (or an attacker) put on the prototypes are never called.
+    // Assignment (a[i] = v, o[k] = v) would call them: a behaviour and a data-exposure difference.
+    const { patched } = useRoute(route);
+    const texts = [
+      `[${'1.5,'.repeat(3000)}2]`, `[${'"s",1,true,null,'.repeat(300)}0]`, `[${'{"a":1,"b":[2,3]},'.repeat(300)}{}]`,
+      `{"a":[${'7,'.repeat(3000)}8],"b":{"0":1,"a":2}}`, '[1.5,2.5]', '{"a":1}', '[[1],[2,[3]]]',
+    ];
+    // While the accessors are installed, nothing here may write to a fresh array (that would call
+    // them): results go into a Map and are compared after the prototypes are restored.
+    const calls = new Map();
+    const count = (what) => calls.set(what, (calls.get(what) || 0) + 1);
+    const saved = [];
+    const hook = (proto, key) => {
+      saved.push([proto, key, Object.getOwnPropertyDescriptor(proto, key)]);
+      Object.defineProperty(proto, key, {
+        configurable: true,
+        get() {
+          count(`get ${key}`);
+          return 'from the prototype';
+        },
+        set(v) {
+          count(`set ${key}`);
+        },
+      });
+    };
+    const parsers = [['JSON.parse', (s) => patched(s)]];
+    if (runs('parse')) parsers.push(['json.parse(string)', (s) => helpers.parse(s)], ['json.parse(Buffer)', (s) => helpers.parse(Buffer.from(s))]);
+    if (runs('get')) parsers.push(['json.get(Buffer, "")', (s) => helpers.get(Buffer.from(s), '')]);
+    const results = new Map();
+    try {
+      hook(Array.prototype, '0');
+      hook(Array.prototype, '1');
+      hook(Object.prototype, 'a');
+      for (const text of texts) {
+        calls.clear();
+        results.set(`builtin ${text}`, { outcome: outcome(() => builtinParse(text)), calls: new Map(calls) });
+        for (const [name, parse] of parsers) {
+          calls.clear();
+          results.set(`${name} ${text}`, { outcome: outcome(() => parse(text)), calls: new Map(calls) });
+        }
+      }
+    } finally {
+      for (const [proto, key, desc] of saved.reverse()) {
+        if (desc) Object.defineProperty(proto, key, desc);
+        else delete proto[key];
+      }
+    }
+    assert.equal(Object.getOwnPropertyDescriptor(Array.prototype, '0'), undefined, 'cleaned up');
+    assert.equal(Object.getOwnPropertyDescriptor(Object.prototype, 'a'), undefined, 'cleaned up');
+    const diffs = [];
+    for (const text of texts) {
+      const want = results.get(`builtin ${text}`);
+      assert.equal(want.calls.size, 0, 'the builtin itself never calls them');
+      for (const [name] of parsers) {
+        const got = results.get(`${name} ${text}`);
+        const d = diffOutcomes(got.outcome, want.outcome);
+        if (d) diffs.push(`${name}(${showInput(text, 40)}): ${d}`);
+        if (got.calls.size) diffs.push(`${name}(${showInput(text, 40)}): called prototype accessors ${JSON.stringify([...got.calls])}`);
+      }
+    }
+    fail(diffs, 'prototype accessors');
+  });
+
   test(`huge strings, keys and arrays (one-byte, two-byte, non-BMP, escaped) ${tag}`, { skip }, () => {
     const { patched } = useRoute(route);
     const n = 1_000_000;
