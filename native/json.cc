@@ -272,7 +272,7 @@ struct JsonState {
   uint32_t keysBefore = 0;
   bool pendingReset = false;
 
-  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, pushRef = nullptr;
+  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, pushRef = nullptr, collectRef = nullptr;
   std::vector<napi_value> values;
   uint32_t* ops = nullptr;
   size_t opsCap = 0;
@@ -888,18 +888,32 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
     }
     s.values.push_back(str);
   }
-  napi_value out, push;
-  if (napi_create_array(env, &out) != napi_ok || napi_get_reference_value(env, s.pushRef, &push) != napi_ok) {
+  // The array is made by a JavaScript rest parameter `(...v) => v` (chunks joined with concat):
+  // both define their elements, so setters a program put on Array.prototype or Object.prototype
+  // are never called (push or napi_set_element would call them).
+  napi_value collect, concat, undef, out;
+  if (!s.collectRef || napi_get_reference_value(env, s.collectRef, &collect) != napi_ok ||
+      napi_get_reference_value(env, s.pushRef, &concat) != napi_ok) {
     s.pendingReset = true;
     return null;
   }
+  napi_get_undefined(env, &undef);
   constexpr size_t kChunk = 4096;
-  for (size_t off = 0; off < s.values.size(); off += kChunk) {
+  std::vector<napi_value> chunks;
+  for (size_t off = 0; off < s.values.size() || off == 0; off += kChunk) {
     size_t n = s.values.size() - off < kChunk ? s.values.size() - off : kChunk;
-    if (napi_call_function(env, out, push, n, s.values.data() + off, nullptr) != napi_ok) {
+    napi_value chunk;
+    if (napi_call_function(env, undef, collect, n, s.values.data() + off, &chunk) != napi_ok) {
       s.pendingReset = true;
       return null;
     }
+    chunks.push_back(chunk);
+    if (s.values.empty()) break;
+  }
+  out = chunks[0];
+  if (chunks.size() > 1 && napi_call_function(env, chunks[0], concat, chunks.size() - 1, chunks.data() + 1, &out) != napi_ok) {
+    s.pendingReset = true;
+    return null;
   }
   s.values.clear();
   return out;
@@ -1127,17 +1141,34 @@ napi_value Get(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// setCollector(fn): the `(...v) => v` function that turns strings into an array (see EmitTape).
+napi_value SetCollector(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[1];
+  ArgOrUndefined(env, info, 1, argv);
+  if (s.collectRef) napi_delete_reference(env, s.collectRef);
+  s.collectRef = nullptr;
+  napi_create_reference(env, argv[0], 1, &s.collectRef);
+  napi_value undef;
+  napi_get_undefined(env, &undef);
+  return undef;
+}
+
 // buffers(): [ops, nums, meta] current typed arrays.
+// Made by the collector when it is set (element setters on the prototypes are not called).
 napi_value Buffers(napi_env env, napi_callback_info) {
   JsonState& s = *State(env);
-  napi_value out, v;
+  napi_value out, v[3], collect, undef;
+  napi_get_reference_value(env, s.opsRef, &v[0]);
+  napi_get_reference_value(env, s.numsRef, &v[1]);
+  napi_get_reference_value(env, s.metaRef, &v[2]);
+  napi_get_undefined(env, &undef);
+  if (s.collectRef && napi_get_reference_value(env, s.collectRef, &collect) == napi_ok &&
+      napi_call_function(env, undef, collect, 3, v, &out) == napi_ok) {
+    return out;
+  }
   napi_create_array_with_length(env, 3, &out);
-  napi_get_reference_value(env, s.opsRef, &v);
-  napi_set_element(env, out, 0, v);
-  napi_get_reference_value(env, s.numsRef, &v);
-  napi_set_element(env, out, 1, v);
-  napi_get_reference_value(env, s.metaRef, &v);
-  napi_set_element(env, out, 2, v);
+  for (uint32_t k = 0; k < 3; k++) napi_set_element(env, out, k, v[k]);
   return out;
 }
 
@@ -1147,6 +1178,7 @@ void Finalize(napi_env env, void* data, void*) {
   if (s->numsRef) napi_delete_reference(env, s->numsRef);
   if (s->metaRef) napi_delete_reference(env, s->metaRef);
   if (s->pushRef) napi_delete_reference(env, s->pushRef);
+  if (s->collectRef) napi_delete_reference(env, s->collectRef);
   delete s;
 }
 
@@ -1167,13 +1199,13 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   s->meta = static_cast<uint32_t*>(data);
   napi_create_reference(e, meta, 1, &s->metaRef);
   EnsureOutput(e, *s, 1024);
-  // Array.prototype.push as it is when the addon loads (user code replacing it later is not used).
-  napi_value global, array, proto, push;
+  // Array.prototype.concat as it is when the addon loads (user code replacing it later is not used).
+  napi_value global, array, proto, concat;
   napi_get_global(e, &global);
   napi_get_named_property(e, global, "Array", &array);
   napi_get_named_property(e, array, "prototype", &proto);
-  napi_get_named_property(e, proto, "push", &push);
-  napi_create_reference(e, push, 1, &s->pushRef);
+  napi_get_named_property(e, proto, "concat", &concat);
+  napi_create_reference(e, concat, 1, &s->pushRef);
   s->meta[META_BUFFERS] = 0;
   napi_set_instance_data(e, s, Finalize, nullptr);
   napi_value fn;
@@ -1183,6 +1215,8 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   exports.Set("jsonValidate", Napi::Value(env, fn));
   napi_create_function(e, "jsonGet", NAPI_AUTO_LENGTH, Get, nullptr, &fn);
   exports.Set("jsonGet", Napi::Value(env, fn));
+  napi_create_function(e, "jsonSetCollector", NAPI_AUTO_LENGTH, SetCollector, nullptr, &fn);
+  exports.Set("jsonSetCollector", Napi::Value(env, fn));
   napi_create_function(e, "jsonBuffers", NAPI_AUTO_LENGTH, Buffers, nullptr, &fn);
   exports.Set("jsonBuffers", Napi::Value(env, fn));
 }

@@ -13,6 +13,7 @@ export interface JsonNative extends NativeBinding {
   jsonValidate(input: string | Uint8Array): number;
   jsonGet(input: string | Uint8Array, tokens: string[]): unknown[] | null | false;
   jsonBuffers(): [Uint32Array, Float64Array, Uint32Array];
+  jsonSetCollector(collect: (...values: unknown[]) => unknown[]): void;
 }
 
 export const FALLBACK: unique symbol = Symbol('afterburner.json.fallback');
@@ -37,6 +38,7 @@ const META_BUFFERS = 5;
 const fromEntries = Object.fromEntries;
 const objectKeys = Object.keys;
 const NewFunction = Function;
+const concat = Array.prototype.concat;
 
 type Factory = (b: () => unknown) => object;
 
@@ -44,9 +46,12 @@ let native: JsonNative | null | undefined;
 let ops: Uint32Array = new Uint32Array(0);
 let nums: Float64Array = new Float64Array(0);
 let meta: Uint32Array = new Uint32Array(8);
+// Tables with spare room (see room()): the counts say how much is in use.
 let keyTable: string[] = [];
+let keyCount = 0;
 let shapeKeys: string[][] = [];
 let factories: Factory[] = [];
+let shapeCount = 0;
 let strs: unknown[] = [];
 let strBase = 0;
 let p = 0;
@@ -62,8 +67,9 @@ export function jsonNative(): JsonNative | null {
   } catch {
     binding = null;
   }
-  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonBuffers === 'function') {
+  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonSetCollector === 'function') {
     native = binding as JsonNative;
+    native.jsonSetCollector(collect);
     [ops, nums, meta] = native.jsonBuffers();
   } else {
     native = null;
@@ -88,6 +94,47 @@ function makeFactory(keys: string[]): Factory {
   return NewFunction('b', body) as Factory;
 }
 
+// Element setters a program put on Array.prototype or Object.prototype must never be called
+// (the builtin defines elements; `a[i] = v` on a fresh array would call them). Arrays here are
+// therefore made with their elements already present: a rest parameter, or a slice of a template
+// whose elements are own data properties; writes then replace own elements and call nothing.
+const collect = (...values: unknown[]): unknown[] => values;
+const TEMPLATE_MAX = 1 << 16;
+let template: unknown[] = Array.from({ length: 1024 }, () => 0);
+
+function ownArray(n: number): unknown[] {
+  if (n <= template.length) return template.slice(0, n);
+  if (n <= TEMPLATE_MAX) {
+    template = Array.from({ length: TEMPLATE_MAX }, () => 0);
+    return template.slice(0, n);
+  }
+  // Longer arrays: whole template slices joined by concat (which defines elements too).
+  const parts = ownArray(Math.ceil(n / TEMPLATE_MAX)) as unknown[][];
+  for (let i = 0; i < parts.length; i++) parts[i] = template.slice(0, Math.min(TEMPLATE_MAX, n - i * TEMPLATE_MAX));
+  return concat.apply(parts[0], parts.slice(1)) as unknown[];
+}
+
+// Number arrays start as double arrays, so the first fractional value costs no conversion of the
+// whole store (ints stay exact in a double array; the element kind is not observable).
+let numberTemplate: number[] = Array.from({ length: 1024 }, () => 0.5);
+
+function ownNumberArray(n: number): number[] {
+  if (n <= numberTemplate.length) return numberTemplate.slice(0, n);
+  if (n <= TEMPLATE_MAX) {
+    numberTemplate = Array.from({ length: TEMPLATE_MAX }, () => 0.5);
+    return numberTemplate.slice(0, n);
+  }
+  return ownArray(n) as number[];
+}
+
+/** `table` itself while it has room for element `count`, else a larger copy (own elements). */
+function room<T>(table: T[], count: number): T[] {
+  if (count < table.length) return table;
+  const next = ownArray(Math.max(256, table.length * 2)) as T[];
+  for (let i = 0; i < count; i++) next[i] = table[i];
+  return next;
+}
+
 function build(): unknown {
   const w = ops[p++];
   switch (w & 7) {
@@ -98,9 +145,9 @@ function build(): unknown {
     case OP_CONST:
       return w === 2 ? null : w !== 10;
     case OP_ARR: {
-      // Preallocated to the exact length (builtin arrays are exact too; [] would grow to 17).
+      // Exact length with own elements (see ownArray): packed, and no prototype setter is called.
       const n = w >>> 3;
-      const a: unknown[] = new Array(n);
+      const a = ownArray(n);
       for (let i = 0; i < n; i++) a[i] = build();
       return a;
     }
@@ -108,10 +155,10 @@ function build(): unknown {
       return factories[w >>> 3](build);
     case OP_OBJG: {
       const n = w >>> 3;
-      const entries: [string, unknown][] = new Array(n);
+      const entries = ownArray(n) as [string, unknown][];
       for (let i = 0; i < n; i++) {
         const k = keyTable[ops[p++]];
-        entries[i] = [k, build()];
+        entries[i] = collect(k, build()) as [string, unknown];
       }
       return fromEntries(entries);
     }
@@ -128,7 +175,7 @@ function build(): unknown {
         q += 3;
         return a;
       }
-      const a: number[] = new Array(n);
+      const a = ownNumberArray(n);
       for (let i = 0; i < n; i++) a[i] = nums[q++];
       return a;
     }
@@ -148,16 +195,22 @@ function materialise(out: unknown[]): unknown {
     keyTable = [];
     shapeKeys = [];
     factories = [];
+    keyCount = shapeCount = 0;
   }
   const newKeys = meta[META_NEW_KEYS];
-  for (let i = 0; i < newKeys; i++) keyTable.push(intern(out[i] as string));
+  for (let i = 0; i < newKeys; i++) {
+    keyTable = room(keyTable, keyCount);
+    keyTable[keyCount++] = intern(out[i] as string);
+  }
   const defsEnd = meta[META_DEFS_END];
   for (let d = meta[META_DEFS_START]; d < defsEnd; ) {
     const n = ops[d++];
-    const keys: string[] = new Array(n);
+    const keys = ownArray(n) as string[];
     for (let i = 0; i < n; i++) keys[i] = keyTable[ops[d++]];
-    shapeKeys.push(keys);
-    factories.push(makeFactory(keys));
+    shapeKeys = room(shapeKeys, shapeCount);
+    factories = room(factories, shapeCount);
+    shapeKeys[shapeCount] = keys;
+    factories[shapeCount++] = makeFactory(keys);
   }
   strs = out;
   strBase = newKeys;
@@ -197,6 +250,7 @@ function disable(): typeof FALLBACK {
   keyTable = [];
   shapeKeys = [];
   factories = [];
+  keyCount = shapeCount = 0;
   strs = [];
   return FALLBACK;
 }
@@ -227,5 +281,5 @@ export function nativeGet(input: string | Uint8Array, tokens: string[]): unknown
 
 /** For tests and status: sizes of the persistent tables. */
 export function tapeStats(): { keys: number; shapes: number } {
-  return { keys: keyTable.length, shapes: shapeKeys.length };
+  return { keys: keyCount, shapes: shapeCount };
 }
