@@ -5,7 +5,7 @@
  * afterburner, each under the same load from a separate process, measured from the outside.
  * Prints one table, writes results/<timestamp>.json/.svg and results/latest.json.
  *
- *   npm start                      full run (about 75 s on a 2-core machine)
+ *   npm start                      full run (45–75 s on a 2-core machine)
  *   npm start -- --quick           short run (CI)
  *   npm start -- --duration 1 --quiet-period 1 --warmup 0 --churn 20
  *
