@@ -272,7 +272,7 @@ struct JsonState {
   uint32_t keysBefore = 0;
   bool pendingReset = false;
 
-  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, pushRef = nullptr, collectRef = nullptr;
+  napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, concatRef = nullptr, collectRef = nullptr;
   std::vector<napi_value> values;
   uint32_t* ops = nullptr;
   size_t opsCap = 0;
@@ -867,7 +867,7 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   s.meta[META_NEW_KEYS] = newKeys;
 
   // Strings: one N-API call each to create (ASCII ones as Latin-1, which skips UTF-8 decoding),
-  // then Array.prototype.push with thousands of arguments per call instead of one
+  // then one JavaScript call per 4096 strings to make the array, instead of one
   // napi_set_element per string.
   s.values.clear();
   s.values.reserve(newKeys + s.strings.ptrs.size());
@@ -893,7 +893,7 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   // are never called (push or napi_set_element would call them).
   napi_value collect, concat, undef, out;
   if (!s.collectRef || napi_get_reference_value(env, s.collectRef, &collect) != napi_ok ||
-      napi_get_reference_value(env, s.pushRef, &concat) != napi_ok) {
+      napi_get_reference_value(env, s.concatRef, &concat) != napi_ok) {
     s.pendingReset = true;
     return null;
   }
@@ -1177,7 +1177,7 @@ void Finalize(napi_env env, void* data, void*) {
   if (s->opsRef) napi_delete_reference(env, s->opsRef);
   if (s->numsRef) napi_delete_reference(env, s->numsRef);
   if (s->metaRef) napi_delete_reference(env, s->metaRef);
-  if (s->pushRef) napi_delete_reference(env, s->pushRef);
+  if (s->concatRef) napi_delete_reference(env, s->concatRef);
   if (s->collectRef) napi_delete_reference(env, s->collectRef);
   delete s;
 }
@@ -1205,7 +1205,7 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   napi_get_named_property(e, global, "Array", &array);
   napi_get_named_property(e, array, "prototype", &proto);
   napi_get_named_property(e, proto, "concat", &concat);
-  napi_create_reference(e, concat, 1, &s->pushRef);
+  napi_create_reference(e, concat, 1, &s->concatRef);
   s->meta[META_BUFFERS] = 0;
   napi_set_instance_data(e, s, Finalize, nullptr);
   napi_value fn;
