@@ -94,19 +94,22 @@ inline uint64_t HashBytes(const uint8_t* p, size_t len) {
   return h ^ (h >> 32);
 }
 
-// Object keys, persistent across documents (keys repeat across an API's payloads), bounded.
-struct KeyTable {
+// Interns sequences of `Unit` (key bytes, or the key ids of an object shape) to dense ids that
+// persist across documents (keys and shapes repeat across an API's payloads); bounded by the
+// caller, which resets both tables together. Open addressing, linear probing, load <= 1/2.
+template <typename Unit>
+struct InternTable {
   struct Slot {
     uint64_t hash;
     uint32_t off, len, id;
   };
   std::vector<Slot> slots;
-  std::string arena;
+  std::vector<Unit> arena;
   std::vector<std::pair<uint32_t, uint32_t>> spans;  // by id: offset, length in arena
   uint32_t count = 0;
   static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
 
-  KeyTable() { Reset(); }
+  InternTable() { Reset(); }
   void Reset() {
     slots.assign(1024, Slot{0, 0, 0, kEmpty});
     arena.clear();
@@ -124,14 +127,13 @@ struct KeyTable {
       slots[i] = s;
     }
   }
-  uint32_t Find(const uint8_t* p, uint32_t len, bool* added) {
-    uint64_t h = HashBytes(p, len);
+  uint32_t Find(const Unit* p, uint32_t len, uint64_t h, bool* added) {
     size_t mask = slots.size() - 1;
     size_t i = h & mask;
     while (true) {
       Slot& s = slots[i];
       if (s.id == kEmpty) break;
-      if (s.hash == h && s.len == len && std::memcmp(arena.data() + s.off, p, len) == 0) return s.id;
+      if (s.hash == h && s.len == len && std::memcmp(arena.data() + s.off, p, len * sizeof(Unit)) == 0) return s.id;
       i = (i + 1) & mask;
     }
     *added = true;
@@ -140,64 +142,27 @@ struct KeyTable {
     s.off = static_cast<uint32_t>(arena.size());
     s.len = len;
     s.id = count++;
-    arena.append(reinterpret_cast<const char*>(p), len);
+    arena.insert(arena.end(), p, p + len);
     spans.emplace_back(s.off, len);
     if (count * 2 > slots.size()) Grow();
     return count - 1;
   }
 };
 
-// Shapes: sequences of key ids, persistent like the keys (reset together).
-struct ShapeTable {
-  struct Slot {
-    uint64_t hash;
-    uint32_t off, len, id;
-  };
-  std::vector<Slot> slots;
-  std::vector<uint32_t> arena;
-  uint32_t count = 0;
-  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+// Object keys (their UTF-8 bytes).
+struct KeyTable : InternTable<uint8_t> {
+  uint32_t Find(const uint8_t* p, uint32_t len, bool* added) { return InternTable::Find(p, len, HashBytes(p, len), added); }
+};
 
-  ShapeTable() { Reset(); }
-  void Reset() {
-    slots.assign(1024, Slot{0, 0, 0, kEmpty});
-    arena.clear();
-    count = 0;
-  }
-  void Grow() {
-    std::vector<Slot> old(slots.size() * 2, Slot{0, 0, 0, kEmpty});
-    old.swap(slots);
-    size_t mask = slots.size() - 1;
-    for (const Slot& s : old) {
-      if (s.id == kEmpty) continue;
-      size_t i = s.hash & mask;
-      while (slots[i].id != kEmpty) i = (i + 1) & mask;
-      slots[i] = s;
-    }
-  }
+// Object shapes: the sequence of key ids of an object, in document order.
+struct ShapeTable : InternTable<uint32_t> {
   uint32_t Find(const uint32_t* ids, uint32_t n, bool* added) {
     uint64_t h = 0xCBF29CE484222325ull ^ n;
     for (uint32_t k = 0; k < n; k++) {
       h = (h ^ ids[k]) * 0x100000001B3ull;
       h ^= h >> 31;
     }
-    size_t mask = slots.size() - 1;
-    size_t i = h & mask;
-    while (true) {
-      Slot& s = slots[i];
-      if (s.id == kEmpty) break;
-      if (s.hash == h && s.len == n && std::memcmp(arena.data() + s.off, ids, n * sizeof(uint32_t)) == 0) return s.id;
-      i = (i + 1) & mask;
-    }
-    *added = true;
-    Slot& s = slots[i];
-    s.hash = h;
-    s.off = static_cast<uint32_t>(arena.size());
-    s.len = n;
-    s.id = count++;
-    arena.insert(arena.end(), ids, ids + n);
-    if (count * 2 > slots.size()) Grow();
-    return count - 1;
+    return InternTable::Find(ids, n, h, added);
   }
 };
 
