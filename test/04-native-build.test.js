@@ -29,6 +29,7 @@ test('without a compiler the install script warns and exits 0', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /afterburner warning: native addon not built \(node-gyp exited with \d+/);
     assert.match(run.stderr, /the json patch will use the builtin JSON\.parse/);
+    assert.match(run.stdout + run.stderr, /\/nonexistent\/c/, 'it failed at the compiler, not earlier');
     assert.equal(fs.existsSync(path.join(dir, 'build', 'Release', 'afterburner.node')), false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
