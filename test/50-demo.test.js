@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT, REGISTER, cleanEnv } = require('./helpers');
+const { ROOT, REGISTER, cleanEnv, runNodeAsync } = require('./helpers');
 
 const SERVICE = path.join(ROOT, 'examples', 'service', 'server.js');
 const DEMO = path.join(ROOT, 'examples', 'run-demo.js');
@@ -110,18 +110,7 @@ test('plain node and --require afterburner/register answer every request with th
 });
 
 function runDemo(args, timeout = 90000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runNodeAsync([DEMO, ...args], { timeout });
 }
 
 test('a short npm start run prints every row of the table and writes JSON, SVG and latest.json', async (t) => {

@@ -6,24 +6,13 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { ROOT, cleanEnv } = require('./helpers');
+const { ROOT, cleanEnv, runNodeAsync } = require('./helpers');
 
 const SERVICE = path.join(ROOT, 'examples', 'service', 'server.js');
 const DEMO = path.join(ROOT, 'examples', 'run-demo.js');
 
 function runDemo(args, timeout = 90000) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runNodeAsync([DEMO, ...args], { timeout });
 }
 
 test('a port in use is reported clearly and the run exits non-zero without hanging', async (t) => {

@@ -36,7 +36,27 @@ function runNode(code, { preload = 'require', env = {}, args = [], timeout = 300
   return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr, json };
 }
 
+/**
+ * Runs `node <args>` asynchronously (so the test process can serve requests meanwhile) and
+ * collects its output; SIGKILLs it after `timeout` ms so a hung child never hangs the suite.
+ */
+function runNodeAsync(args, { timeout = 90000, env = {} } = {}) {
+  const { spawn } = require('node:child_process');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
 /** Child code that prints `status()` as JSON. */
 const PRINT_STATUS = `console.log(JSON.stringify(require(${JSON.stringify(ROOT)}).status()))`;
 
-module.exports = { ROOT, REGISTER, cleanEnv, runNode, PRINT_STATUS };
+module.exports = { ROOT, REGISTER, cleanEnv, runNode, runNodeAsync, PRINT_STATUS };
