@@ -8,19 +8,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, REGISTER, cleanEnv } = require('./helpers');
+const { ROOT, REGISTER, cleanEnv, nodeBinaries } = require('./helpers');
 
 const BIN = path.join(ROOT, 'bin', 'afterburner.js');
 const PRINT = `console.log(JSON.stringify(require(${JSON.stringify(ROOT)}).status().gc))`;
-
-function binaries() {
-  const list = [{ major: Number(process.versions.node.split('.')[0]), node: process.execPath }];
-  for (const major of [20, 22, 24, 26]) {
-    const node = path.join(ROOT, '.cache', 'node', String(major), 'bin', 'node');
-    if (major !== list[0].major && fs.existsSync(node)) list.push({ major, node });
-  }
-  return list;
-}
 
 function run(node, args, env = {}) {
   const r = spawnSync(node, args, { cwd: ROOT, env: cleanEnv({ AFTERBURNER_LOG: 'silent', ...env }), encoding: 'utf8', timeout: 30000 });
@@ -39,7 +30,7 @@ function defaultSemiSpaceMB(node) {
 
 const names = (list) => list.map((x) => x.setting);
 
-for (const { major, node } of binaries()) {
+for (const { major, node } of nodeBinaries()) {
   test(`Node ${major}: throughput profile decides against this runtime's young generation`, () => {
     const semi = defaultSemiSpaceMB(node);
     const { status, json, stderr } = run(node, ['--require', REGISTER, '-e', PRINT], { AFTERBURNER_GC: 'throughput' });

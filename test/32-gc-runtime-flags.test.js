@@ -4,20 +4,10 @@
 // the GC work hard. Everything else is refused with a message that says why.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, cleanEnv } = require('./helpers');
+const { ROOT, cleanEnv, nodeBinaries } = require('./helpers');
 const { gc } = require('..');
-
-function binaries() {
-  const list = [{ major: Number(process.versions.node.split('.')[0]), node: process.execPath }];
-  for (const major of [20, 22, 24, 26]) {
-    const node = path.join(ROOT, '.cache', 'node', String(major), 'bin', 'node');
-    if (major !== list[0].major && fs.existsSync(node)) list.push({ major, node });
-  }
-  return list;
-}
 
 // Sets the flag through the public API, then allocates enough to run scavenges and a full GC.
 const CHILD = (flag) => `
@@ -29,7 +19,7 @@ global.gc();
 console.log(JSON.stringify({ ok: true, applied: ab.appliedRuntimeFlags(), gcs: ab.stats().total.count }));
 `;
 
-for (const { major, node } of binaries()) {
+for (const { major, node } of nodeBinaries()) {
   for (const { flag } of gc.RUNTIME_FLAG_ALLOW_LIST) {
     test(`Node ${major}: allow-listed ${flag} set at run time does not crash V8`, () => {
       const r = spawnSync(node, ['--expose-gc', '-e', CHILD(flag)], { cwd: ROOT, env: cleanEnv(), encoding: 'utf8', timeout: 30000 });

@@ -3,24 +3,13 @@
 // NODE_OPTIONS, and what it prints as "command line only" must really be refused there.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, cleanEnv } = require('./helpers');
+const { ROOT, cleanEnv, nodeBinaries } = require('./helpers');
 const { gc } = require('..');
 
 const BIN = path.join(ROOT, 'bin', 'afterburner.js');
-const RUNNING = Number(process.versions.node.split('.')[0]);
 const PRINT = `console.log(JSON.stringify(require(${JSON.stringify(ROOT)}).status().gc))`;
-
-function binaries() {
-  const list = [{ major: RUNNING, node: process.execPath }];
-  for (const major of [20, 22, 24, 26]) {
-    const node = path.join(ROOT, '.cache', 'node', String(major), 'bin', 'node');
-    if (major !== RUNNING && fs.existsSync(node)) list.push({ major, node });
-  }
-  return list;
-}
 
 function envOutput(args) {
   const r = spawnSync(process.execPath, [BIN, 'env', ...args], { cwd: ROOT, env: cleanEnv(), encoding: 'utf8' });
@@ -36,7 +25,7 @@ function envOutput(args) {
   return { text: r.stdout, vars, commandLineOnly };
 }
 
-for (const { major, node } of binaries()) {
+for (const { major, node } of nodeBinaries()) {
   for (const profile of ['throughput', 'balanced', 'memory']) {
     test(`Node ${major}: "env --profile ${profile} --node ${major}" lines are accepted in NODE_OPTIONS and take effect`, () => {
       const { vars, text } = envOutput(['--profile', profile, '--node', String(major)]);

@@ -7,16 +7,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, REGISTER, cleanEnv, PRINT_STATUS } = require('./helpers');
+const { ROOT, REGISTER, SUPPORTED_MAJORS, cleanEnv, nodeBinaries, PRINT_STATUS } = require('./helpers');
 
-const MAJORS = [20, 22, 24, 26];
-const running = Number(process.versions.node.split('.')[0]);
-
-function binaryFor(major) {
-  if (major === running) return process.execPath;
-  const bin = path.join(ROOT, '.cache', 'node', String(major), 'bin', 'node');
-  return fs.existsSync(bin) ? bin : undefined;
-}
+const installed = new Map(nodeBinaries().map(({ major, node }) => [major, node]));
+const binaryFor = (major) => installed.get(major);
 
 function statusUnder(bin, env = {}) {
   const run = spawnSync(bin, ['--require', REGISTER, '-e', PRINT_STATUS], { cwd: ROOT, env: cleanEnv(env), encoding: 'utf8', timeout: 30000 });
@@ -26,7 +20,7 @@ function statusUnder(bin, env = {}) {
 
 const built = fs.existsSync(path.join(ROOT, 'build', 'Release', 'afterburner.node'));
 
-for (const major of MAJORS) {
+for (const major of SUPPORTED_MAJORS) {
   const bin = binaryFor(major);
   const skip = !bin && `node ${major} not installed (npm run node-versions -- ${major})`;
 

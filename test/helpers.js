@@ -56,7 +56,24 @@ function runNodeAsync(args, { timeout = 90000, env = {} } = {}) {
   });
 }
 
+const SUPPORTED_MAJORS = [20, 22, 24, 26];
+
+/**
+ * The running node plus every other supported major installed in .cache/node (by
+ * scripts/node-versions.js; .ci/run installs them): [{ major, node }], running one first.
+ */
+function nodeBinaries() {
+  const fs = require('node:fs');
+  const running = Number(process.versions.node.split('.')[0]);
+  const list = [{ major: running, node: process.execPath }];
+  for (const major of SUPPORTED_MAJORS) {
+    const node = path.join(ROOT, '.cache', 'node', String(major), 'bin', 'node');
+    if (major !== running && fs.existsSync(node)) list.push({ major, node });
+  }
+  return list;
+}
+
 /** Child code that prints `status()` as JSON. */
 const PRINT_STATUS = `console.log(JSON.stringify(require(${JSON.stringify(ROOT)}).status()))`;
 
-module.exports = { ROOT, REGISTER, cleanEnv, runNode, runNodeAsync, PRINT_STATUS };
+module.exports = { ROOT, REGISTER, SUPPORTED_MAJORS, cleanEnv, runNode, runNodeAsync, nodeBinaries, PRINT_STATUS };
