@@ -3,12 +3,12 @@
  * the environment enables. Never throws into the host: a failure here is logged and the service
  * starts unpatched.
  */
-import { install } from './core/registry';
+import { applyPatches } from './core/registry';
 import { log } from './core/log';
 import { errorMessage } from './core/errors';
 
 try {
-  install();
+  applyPatches();
 } catch (err) {
   log.warn(`not installed: ${errorMessage(err)}`);
 }

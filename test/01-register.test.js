@@ -52,6 +52,17 @@ for (const preload of ['require', 'import', 'node_options']) {
   }
 }
 
+test('AFTERBURNER=0 keeps the register cheap: no patch module and no native addon are loaded', () => {
+  const listLoaded = 'console.log(JSON.stringify(Object.keys(require.cache).map((f) => require("path").relative(process.cwd(), f))))';
+  const off = runNode(listLoaded, { env: { AFTERBURNER: '0' } });
+  assert.equal(off.status, 0, off.stderr);
+  assert.deepEqual(off.json.filter((f) => /patches|\.node$/.test(f)), []);
+  // The same probe sees them when the patches are on, so the check above can fail.
+  const on = runNode(listLoaded);
+  assert.equal(on.status, 0, on.stderr);
+  assert.ok(on.json.some((f) => /patches[\\/]json\.js$/.test(f)), on.json.join(', '));
+});
+
 test('on-words are accepted silently for every switch', () => {
   for (const word of ['1', 'on', 'true', 'TRUE']) {
     const env = Object.fromEntries(PATCH_NAMES.map((n) => [`AFTERBURNER_${n.toUpperCase()}`, word]));

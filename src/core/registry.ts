@@ -9,13 +9,29 @@ import { errorMessage } from './errors';
 import { log, setLogLevel, type LogLevel } from './log';
 import { loadNative, nativeStatus, type NativeStatus } from './native';
 import type { Patch, PatchName, PatchStatus } from './patch';
-import { gcPatch } from '../patches/gc';
-import { jsonPatch } from '../patches/json';
-import { timersPatch } from '../patches/timers';
-import { weakPatch } from '../patches/weak';
 
-/** Order matters: gc first, so the malloc arena limit lands before any threadpool work. */
-export const PATCHES: readonly Patch[] = [gcPatch, jsonPatch, timersPatch, weakPatch];
+/**
+ * Order matters: gc first, so the malloc arena limit lands before any threadpool work.
+ * Patch modules load on first use: with `AFTERBURNER=0` the register costs a few small modules,
+ * not every patch and the native addon.
+ */
+const PATCH_LOADERS: ReadonlyArray<readonly [PatchName, () => Patch]> = [
+  ['gc', () => (require('../patches/gc') as typeof import('../patches/gc')).gcPatch],
+  ['json', () => (require('../patches/json') as typeof import('../patches/json')).jsonPatch],
+  ['timers', () => (require('../patches/timers') as typeof import('../patches/timers')).timersPatch],
+  ['weak', () => (require('../patches/weak') as typeof import('../patches/weak')).weakPatch],
+];
+export const PATCH_NAMES: readonly PatchName[] = PATCH_LOADERS.map(([name]) => name);
+
+const loaded = new Map<PatchName, Patch>();
+function patchNamed(name: PatchName): Patch {
+  let patch = loaded.get(name);
+  if (!patch) {
+    patch = PATCH_LOADERS.find(([n]) => n === name)![1]();
+    loaded.set(name, patch);
+  }
+  return patch;
+}
 
 export type PatchOption = boolean | string | Record<string, unknown>;
 
@@ -62,21 +78,33 @@ function nativeAccessors(): { native: () => ReturnType<typeof loadNative>; nativ
 }
 
 export function install(options: InstallOptions = {}): Status {
+  applyPatches(options);
+  return status();
+}
+
+/** What `install()` does, without building the status (which would load the native addon). */
+export function applyPatches(options: InstallOptions = {}): void {
   const s = state();
   const reader = new EnvReader(options.env ?? process.env);
   const global = readGlobalConfig(reader);
   setLogLevel(options.log ?? global.logLevel);
   if (s.installed) {
     log.debug('already installed in this thread; nothing to do');
-    return status();
+    return;
   }
   s.installed = true;
   s.active.clear();
   s.inactive.clear();
 
   const accessors = nativeAccessors();
-  for (const patch of PATCHES) {
-    const option = options[patch.name];
+  for (const name of PATCH_NAMES) {
+    const option = options[name];
+    if (!global.enabled && option === undefined) {
+      s.inactive.set(name, { active: false, reason: 'disabled by AFTERBURNER=0' });
+      log.debug(`${name}: skipped (disabled by AFTERBURNER=0)`);
+      continue;
+    }
+    const patch = patchNamed(name);
     const fromEnv = reader.switchOrMode(patch.envVar, patch.defaultOn, patch.modes ?? []);
     let enabled = global.enabled && fromEnv.enabled;
     let mode = fromEnv.mode;
@@ -119,13 +147,13 @@ export function install(options: InstallOptions = {}): Status {
     }
   }
   for (const warning of reader.warnings) log.warn(warning.message);
-  return status();
 }
 
 export function uninstall(): Status {
   const s = state();
-  for (const patch of [...PATCHES].reverse()) {
-    if (!s.active.has(patch.name)) continue;
+  for (const name of [...PATCH_NAMES].reverse()) {
+    if (!s.active.has(name)) continue;
+    const patch = patchNamed(name);
     try {
       patch.uninstall();
       log.debug(`${patch.name}: removed`);
@@ -142,15 +170,15 @@ export function uninstall(): Status {
 export function status(): Status {
   const s = state();
   const result = { installed: s.installed } as Status;
-  for (const patch of PATCHES) {
-    if (s.active.has(patch.name)) {
+  for (const name of PATCH_NAMES) {
+    if (s.active.has(name)) {
       try {
-        result[patch.name] = patch.status();
+        result[name] = patchNamed(name).status();
       } catch (err) {
-        result[patch.name] = { active: true, reason: `status unavailable: ${errorMessage(err)}` };
+        result[name] = { active: true, reason: `status unavailable: ${errorMessage(err)}` };
       }
     } else {
-      result[patch.name] = s.inactive.get(patch.name) ?? { active: false, reason: 'not installed' };
+      result[name] = s.inactive.get(name) ?? { active: false, reason: 'not installed' };
     }
   }
   result.native = nativeStatus();
