@@ -108,7 +108,7 @@ export function planForTarget(profile: Profile, major: number, env: NodeJS.Proce
     heapSizeLimitMB: own.young.oldSpaceMB + 3 * semi,
     oldSpaceMB: own.young.oldSpaceMB,
   };
-  return makePlan({ profile, memory: mem, young, flags, cpus: own.cpus, major });
+  return makePlan({ profile, memory: mem, young, flags, cpus: own.cpus, major, threads: own.threads });
 }
 
 function registerSpecifier(cwd: string): string {
