@@ -10,7 +10,7 @@
  * no forwarding) where node has it; otherwise a child with inherited stdio, every catchable signal
  * forwarded and its exit status (including death by signal) reproduced.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -197,6 +197,9 @@ function signalNumber(signal: NodeJS.Signals): number {
 
 /** Child mode: inherit stdio, forward signals, reproduce the exit status. */
 function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, relayIpc: boolean): void {
+  // Loaded here, not at the top: exec mode never needs it, and it is the launcher's costliest module (~2.5 ms).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   let child: ChildProcess;
   try {
     child = spawn(file, args, { stdio: relayIpc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit', env });
@@ -239,6 +242,15 @@ function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, relayIpc
     }
     process.exit(code ?? 1);
   });
+}
+
+function flushCompileCache(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:module') as { flushCompileCache?: () => void }).flushCompileCache?.();
+  } catch {
+    // Only the next start's compile time is at stake.
+  }
 }
 
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
@@ -288,6 +300,8 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
   }
   const execve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve === 'function' && process.env.AFTERBURNER_LAUNCHER_CHILD !== '1') {
+    // execve skips node's exit hooks, so the compile cache the bin enabled is written now or never.
+    flushCompileCache();
     try {
       execve.call(process, file, [launch.file, ...launch.args], launch.env);
     } catch (err) {
