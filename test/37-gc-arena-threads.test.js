@@ -94,3 +94,19 @@ test('the launcher and `afterburner env` take UV_THREADPOOL_SIZE from the enviro
     assert.equal(launched.stdout.trim(), expected.stdout.trim());
   }
 });
+
+test('`afterburner env --cpus n` sizes the arena limit for the target machine, not the build machine', () => {
+  const BIN = path.join(ROOT, 'bin', 'afterburner.js');
+  const arenaLine = (cpus) => {
+    const r = spawnSync(process.execPath, [BIN, 'env', '--profile', 'balanced', '--cpus', String(cpus)], { env: cleanEnv({ UV_THREADPOOL_SIZE: '16' }), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`and ${cpus} CPUs \\(--cpus\\)`));
+    return Number(/^MALLOC_ARENA_MAX=(\d+)$/m.exec(r.stdout)?.[1]);
+  };
+  // 16 threadpool + 4 V8 workers + main: on 16 CPUs all 16 run at once (one arena per two), on 2 CPUs two do.
+  assert.equal(arenaLine(16), 8);
+  assert.equal(arenaLine(2), 1);
+  const bad = spawnSync(process.execPath, [BIN, 'env', '--cpus', '0'], { env: cleanEnv(), encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--cpus expects the target's CPU count/);
+});
