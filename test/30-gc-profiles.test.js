@@ -125,7 +125,7 @@ test('throughput raises a small young generation (Node 20/22 style) and leaves a
   assert.equal(setting(large, 'min-semi-space-size').decision, 'left alone');
 });
 
-test('memory lowers a large default young generation (Node 24 style) to 32 MB instead of --optimize-for-size; a small one gets --optimize-for-size at run time', () => {
+test('memory: a young generation above 32 MB (Node 24 style) is lowered to 32 MB instead of --optimize-for-size; a smaller one gets --optimize-for-size and 8 MB', () => {
   const plan = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 64 });
   const semi = setting(plan, 'max-semi-space-size');
   assert.equal(semi.decision, 'set');
@@ -134,14 +134,21 @@ test('memory lowers a large default young generation (Node 24 style) to 32 MB in
   assert.match(setting(plan, 'optimize-for-size').because, /lowered young generation already cuts peak RSS/);
   for (const small of [16, 32]) {
     const p = planOn({ profile: 'memory', memoryMB: 16384, semiMB: small });
-    assert.equal(setting(p, 'max-semi-space-size').decision, 'left alone', `${small} MB (Node 20/22/26 style) is not lowered further`);
-    assert.equal(setting(p, 'optimize-for-size').decision, 'set');
+    assert.equal(setting(p, 'optimize-for-size').decision, 'set', `${small} MB (Node 20/22/26 style)`);
     assert.equal(setting(p, 'optimize-for-size').stage, 'run');
+    assert.equal(setting(p, 'max-semi-space-size').decision, 'set');
+    assert.equal(setting(p, 'max-semi-space-size').value, 8);
   }
-  // Through the launcher on a Node 24 style runtime: the profile's own 32 MB counts as lowered.
-  const launched = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 32, flags: '--max-semi-space-size=32' });
-  assert.equal(setting(launched, 'max-semi-space-size').decision, 'set');
-  assert.equal(setting(launched, 'optimize-for-size').decision, 'left alone');
+  const tiny = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 4 });
+  assert.equal(setting(tiny, 'max-semi-space-size').decision, 'left alone', 'never raised by the memory profile');
+  assert.equal(setting(tiny, 'optimize-for-size').decision, 'set');
+  // Through the launcher: the profile's own sizes are recognised, and decide the tier.
+  const launched24 = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 32, flags: '--max-semi-space-size=32' });
+  assert.equal(setting(launched24, 'max-semi-space-size').decision, 'set');
+  assert.equal(setting(launched24, 'optimize-for-size').decision, 'left alone');
+  const launched20 = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 8, flags: '--max-semi-space-size=8' });
+  assert.equal(setting(launched20, 'max-semi-space-size').decision, 'set');
+  assert.equal(setting(launched20, 'optimize-for-size').decision, 'set');
   // A user's own young generation is kept, and the profile falls back to --optimize-for-size.
   const own = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 16, flags: '--max-semi-space-size=16' });
   assert.equal(setting(own, 'max-semi-space-size').decision, 'left alone');

@@ -21,7 +21,7 @@ export const PROFILE_INTENT: Record<Profile, string> = {
   balanced:
     'the default: a young generation of at least 32 MB semi-spaces where the runtime default is smaller (Node 20/22), none larger than 1/8 of memory; one malloc arena per two threads that can run at once (1 on a 2-CPU machine); malloc_trim when idle after a major GC every 30 s at most',
   memory:
-    'lowest footprint: the young generation lowered to 32 MB semi-spaces where the runtime default is larger (Node 24), which cuts peak RSS at about equal throughput; where it is already that small (Node 20/22/26), --optimize-for-size at run time, which cuts peak RSS at a high throughput cost; one malloc arena per four threads that can run at once; malloc_trim when idle after a major GC every 10 s at most',
+    'lowest footprint: the young generation lowered to 32 MB semi-spaces where the runtime default is larger (Node 24), which cuts peak RSS at about equal throughput; where it is already that small (Node 20/22/26), --optimize-for-size at run time with 8 MB semi-spaces, which cuts peak RSS at a high throughput cost; one malloc arena per four threads that can run at once; malloc_trim when idle after a major GC every 10 s at most',
 };
 
 export type SettingKey = 'max-semi-space-size' | 'min-semi-space-size' | 'max-old-space-size' | 'optimize-for-size' | 'arena-max' | 'trim';
@@ -133,20 +133,23 @@ export function profileSizes(
   profile: Profile,
   memoryMB: number,
   threads: MallocThreads = mallocThreads({}, { values: new Map(), origin: new Map() }, os.availableParallelism?.() ?? os.cpus().length),
-): { semiSpaceMB: number; ceilingSemiSpaceMB: number; arenaMax: number; trimIntervalS: number } {
+): { semiSpaceMB: number; ceilingSemiSpaceMB: number; ofsSemiSpaceMB: number; arenaMax: number; trimIntervalS: number } {
   // However the profile leans, the young generation (about 3 semi-spaces) stays under 1/8 of memory.
   const ceiling = pow2Floor(clamp(memoryMB / 24, 1, 64));
   const arenaMax = arenaMaxFor(profile, threads);
   switch (profile) {
     case 'throughput':
-      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 32, 2, 64))), ceilingSemiSpaceMB: ceiling, arenaMax, trimIntervalS: 0 };
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 32, 2, 64))), ceilingSemiSpaceMB: ceiling, ofsSemiSpaceMB: 0, arenaMax, trimIntervalS: 0 };
     case 'balanced':
-      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 64, 2, 32))), ceilingSemiSpaceMB: ceiling, arenaMax, trimIntervalS: 30 };
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 64, 2, 32))), ceilingSemiSpaceMB: ceiling, ofsSemiSpaceMB: 0, arenaMax, trimIntervalS: 30 };
     case 'memory':
-      // 32 MB, not less: below the size of what survives a scavenge, objects are promoted early and
-      // the old generation grows instead (JSON work: 16 MB semi-spaces raised peak RSS by 16 % on
-      // Node 24 and 57 % on Node 26, 8 MB by 5 % on Node 20). 32 MB is also Node 26's own default.
-      return { semiSpaceMB: Math.min(ceiling, 32), ceilingSemiSpaceMB: ceiling, arenaMax, trimIntervalS: 10 };
+      // Two tiers. The cheap one: 32 MB semi-spaces where the default is larger (Node 24). Not less on
+      // its own: below the size of what survives a scavenge, objects are promoted early and the old
+      // generation grows instead (JSON work: 16 MB raised peak RSS by 16 % on Node 24 and 57 % on
+      // Node 26, 8 MB by 5 % on Node 20). 32 MB is also Node 26's own default. Where the default is
+      // already that small, --optimize-for-size holds the old generation back, and with it a small
+      // young generation (ofsSemiSpaceMB) does lower peak RSS further.
+      return { semiSpaceMB: Math.min(ceiling, 32), ceilingSemiSpaceMB: ceiling, ofsSemiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 256, 1, 8))), arenaMax, trimIntervalS: 10 };
   }
 }
 
@@ -170,10 +173,13 @@ export function makePlan(input: PlanInput): Plan {
     reason,
   });
   const minFlag = numericFlag(input.flags, '--min-semi-space-size');
+  // memory profile: 'young' = the young generation was lowered (cheap), 'ofs' = --optimize-for-size.
+  let memoryTier: 'young' | 'ofs' | undefined;
   if (young.fromFlag) {
     // Started with an explicit size (by the launcher, or by hand): the runtime default is unknown
     // from here, so the explicit value stands; it counts as the profile's when it is the profile's.
-    const wanted = [sizes.semiSpaceMB, sizes.ceilingSemiSpaceMB];
+    const wanted = profile === 'memory' ? [sizes.semiSpaceMB, sizes.ofsSemiSpaceMB] : [sizes.semiSpaceMB, sizes.ceilingSemiSpaceMB];
+    if (profile === 'memory') memoryTier = current === sizes.semiSpaceMB ? 'young' : 'ofs';
     if (wanted.includes(current)) settings.push(semiFlag(current, `the ${profile} profile's young generation (${mb(current)} semi-spaces)`));
     else
       settings.push({
@@ -185,7 +191,17 @@ export function makePlan(input: PlanInput): Plan {
         because: `${young.source} was set explicitly and is kept`,
       });
   } else if (profile === 'memory') {
-    if (current > sizes.semiSpaceMB) {
+    memoryTier = current > sizes.semiSpaceMB ? 'young' : 'ofs';
+    if (memoryTier === 'ofs' && current > sizes.ofsSemiSpaceMB) {
+      finalSemi = sizes.ofsSemiSpaceMB;
+      settings.push(
+        semiFlag(
+          sizes.ofsSemiSpaceMB,
+          `with --optimize-for-size holding the old generation back, a small young generation lowers peak RSS further: ${mb(current)} semi-spaces lowered to ${mb(sizes.ofsSemiSpaceMB)}`,
+        ),
+      );
+    }
+    if (memoryTier === 'young') {
       finalSemi = sizes.semiSpaceMB;
       settings.push(
         semiFlag(
@@ -209,11 +225,11 @@ export function makePlan(input: PlanInput): Plan {
   if (!settings.some((s) => s.key === 'max-semi-space-size')) {
     settings.push({
       key: 'max-semi-space-size',
-      text: `--max-semi-space-size=${sizes.semiSpaceMB}`,
+      text: `--max-semi-space-size=${memoryTier === 'ofs' ? sizes.ofsSemiSpaceMB : sizes.semiSpaceMB}`,
       stage: 'start',
       decision: 'left alone',
       reason: profile === 'memory' ? 'small young generation for a low footprint' : 'young generation large enough for few scavenges',
-      because: `${young.source}: ${mb(current)} semi-spaces, already ${profile === 'memory' ? '<=' : '>='} the profile's ${mb(sizes.semiSpaceMB)}`,
+      because: `${young.source}: ${mb(current)} semi-spaces, already ${profile === 'memory' ? '<=' : '>='} the profile's ${mb(memoryTier === 'ofs' ? sizes.ofsSemiSpaceMB : sizes.semiSpaceMB)}`,
     });
   }
   if (profile === 'throughput') {
@@ -271,16 +287,15 @@ export function makePlan(input: PlanInput): Plan {
   // The one heap-shaping flag that V8 reads on every growth decision, so it works from the register.
   // Costly (about half the throughput of allocation-heavy work), so the memory profile uses it only
   // where the young generation offers no cheaper saving.
-  const youngLowered = settings.some((s) => s.key === 'max-semi-space-size' && s.decision === 'set');
   const ofsAlready = input.flags.values.has('--optimize-for-size');
-  if (profile === 'memory' && !ofsAlready && !youngLowered) {
+  if (profile === 'memory' && !ofsAlready && memoryTier === 'ofs') {
     settings.push({
       key: 'optimize-for-size',
       text: '--optimize-for-size',
       flag: '--optimize-for-size',
       stage: 'run',
       decision: 'set',
-      reason: `the young generation (${mb(finalSemi)} semi-spaces) is already at or below the profile's ${mb(sizes.semiSpaceMB)} and smaller made peak RSS worse, so this is the heap setting left: V8 keeps the young generation small and grows the old generation slowly (JSON work: peak RSS -25 to -35 %, throughput -40 to -60 %); read on every heap growth decision, so set at run time (allow-listed)`,
+      reason: `the runtime's young generation (${mb(current)} semi-spaces) is already at or below ${mb(sizes.semiSpaceMB)}, where lowering it alone made peak RSS worse, so this is the heap setting left: V8 grows the old generation slowly and keeps the young one small (JSON work: peak RSS -25 to -40 %, throughput -40 to -60 %); read on every heap growth decision, so set at run time (allow-listed)`,
     });
   } else {
     settings.push({
