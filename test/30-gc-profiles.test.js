@@ -80,7 +80,8 @@ test('profile sizes follow the memory available and never give the young generat
   }
   const big = 16384;
   assert.ok(gc.profileSizes('throughput', big).semiSpaceMB > gc.profileSizes('balanced', big).semiSpaceMB);
-  assert.ok(gc.profileSizes('balanced', big).semiSpaceMB > gc.profileSizes('memory', big).semiSpaceMB);
+  // balanced's size is a floor (raised up to it), memory's a cap (lowered down to it): they may meet.
+  assert.ok(gc.profileSizes('balanced', big).semiSpaceMB >= gc.profileSizes('memory', big).semiSpaceMB);
   assert.ok(gc.profileSizes('throughput', big).arenaMax >= gc.profileSizes('memory', big).arenaMax);
 });
 
@@ -124,15 +125,34 @@ test('throughput raises a small young generation (Node 20/22 style) and leaves a
   assert.equal(setting(large, 'min-semi-space-size').decision, 'left alone');
 });
 
-test('memory lowers a large default young generation (Node 24 style) and sets --optimize-for-size at run time', () => {
+test('memory: a young generation above 32 MB (Node 24 style) is lowered to 32 MB instead of --optimize-for-size; a smaller one gets --optimize-for-size and 8 MB', () => {
   const plan = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 64 });
   const semi = setting(plan, 'max-semi-space-size');
   assert.equal(semi.decision, 'set');
-  assert.ok(semi.value < 64);
-  assert.equal(setting(plan, 'optimize-for-size').decision, 'set');
-  assert.equal(setting(plan, 'optimize-for-size').stage, 'run');
-  const alreadySmall = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 4 });
-  assert.equal(setting(alreadySmall, 'max-semi-space-size').decision, 'left alone');
+  assert.equal(semi.value, 32);
+  assert.equal(setting(plan, 'optimize-for-size').decision, 'left alone');
+  assert.match(setting(plan, 'optimize-for-size').because, /lowered young generation already cuts peak RSS/);
+  for (const small of [16, 32]) {
+    const p = planOn({ profile: 'memory', memoryMB: 16384, semiMB: small });
+    assert.equal(setting(p, 'optimize-for-size').decision, 'set', `${small} MB (Node 20/22/26 style)`);
+    assert.equal(setting(p, 'optimize-for-size').stage, 'run');
+    assert.equal(setting(p, 'max-semi-space-size').decision, 'set');
+    assert.equal(setting(p, 'max-semi-space-size').value, 8);
+  }
+  const tiny = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 4 });
+  assert.equal(setting(tiny, 'max-semi-space-size').decision, 'left alone', 'never raised by the memory profile');
+  assert.equal(setting(tiny, 'optimize-for-size').decision, 'set');
+  // Through the launcher: the profile's own sizes are recognised, and decide the tier.
+  const launched24 = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 32, flags: '--max-semi-space-size=32' });
+  assert.equal(setting(launched24, 'max-semi-space-size').decision, 'set');
+  assert.equal(setting(launched24, 'optimize-for-size').decision, 'left alone');
+  const launched20 = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 8, flags: '--max-semi-space-size=8' });
+  assert.equal(setting(launched20, 'max-semi-space-size').decision, 'set');
+  assert.equal(setting(launched20, 'optimize-for-size').decision, 'set');
+  // A user's own young generation is kept, and the profile falls back to --optimize-for-size.
+  const own = planOn({ profile: 'memory', memoryMB: 16384, semiMB: 16, flags: '--max-semi-space-size=16' });
+  assert.equal(setting(own, 'max-semi-space-size').decision, 'left alone');
+  assert.equal(setting(own, 'optimize-for-size').decision, 'set');
 });
 
 test('a faked small container: balanced lowers an oversized young generation and caps the heap under the limit', () => {

@@ -121,10 +121,53 @@ test('uninstall stops accounting and trimming; --optimize-for-size is undone', (
      const on = ab.install({ gc: 'memory' }).gc;
      ab.uninstall();
      console.log(JSON.stringify({ on: on.runtimeFlags, flags: ab.gc.appliedRuntimeFlags(), after: ab.status().gc.active }));`,
-    { preload: 'none' },
+    // A young generation the profile does not lower (every version): memory then sets --optimize-for-size.
+    { preload: 'none', args: ['--max-semi-space-size=16'] },
   );
   assert.equal(status, 0, stderr);
   assert.deepEqual(json.on, ['--optimize-for-size']);
   assert.deepEqual(json.flags, ['--optimize-for-size', '--no-optimize-for-size']);
   assert.equal(json.after, false);
+});
+
+test('memory().vsz: every mapping counted once, in the category its shape says', () => {
+  const MB = 0x100000;
+  const hex = (n) => n.toString(16).padStart(12, '0');
+  const line = (start, size, perms, path = '') => `${hex(start)}-${hex(start + size)} ${perms} 00000000 00:00 ${path ? 1234 : 0}      ${path}`;
+  const base = 0x7f0000000000;
+  const maps = [
+    line(0x400000, 40 * MB, 'r-xp', '/usr/bin/node'),
+    line(0x3000000, 10 * MB, 'rw-p', '[heap]'),
+    // A glibc arena heap: 64 MB-aligned, 3 MB in use, the rest PROT_NONE.
+    line(base, 3 * MB, 'rw-p'),
+    line(base + 3 * MB, 61 * MB, '---p'),
+    // A thread stack: a 4 KB guard below 8 MB.
+    line(base + 64 * MB, 0x1000, '---p'),
+    line(base + 64 * MB + 0x1000, 8 * MB, 'rw-p'),
+    // V8's code range: one 512 MB reservation.
+    line(base + 128 * MB, 512 * MB, '---p'),
+    line(base + 700 * MB, 1 * MB, 'rw-p'),
+  ].join('\n');
+  const v = gc.vszBreakdownFromMaps(maps);
+  assert.equal(v.filesMB, 40);
+  assert.equal(v.mainHeapMB, 10);
+  assert.equal(v.arenaHeapsMB, 64);
+  assert.equal(v.threadStacks, 1);
+  assert.equal(v.threadStacksMB, Math.round((8 + 1 / 256) * 100) / 100);
+  assert.deepEqual(v.largeReservations, [512]);
+  assert.equal(v.otherMB, 1);
+  const parts = v.filesMB + v.mainHeapMB + v.arenaHeapsMB + v.threadStacksMB + v.largeReservationsMB + v.otherMB;
+  assert.ok(Math.abs(parts - v.totalMB) < 0.05, `${parts} vs ${v.totalMB}`);
+});
+
+test('memory().vsz of this process adds up to VmSize', { skip: !LINUX && '/proc is Linux-only' }, () => {
+  const m = gc.memory();
+  const v = m.vsz;
+  const parts = v.filesMB + v.mainHeapMB + v.arenaHeapsMB + v.threadStacksMB + v.largeReservationsMB + v.otherMB;
+  assert.ok(Math.abs(parts - v.totalMB) < 0.1, `${parts} vs ${v.totalMB}`);
+  // maps and status are read a moment apart; a few MB may move in between.
+  assert.ok(Math.abs(v.totalMB - m.vszMB) < 64, `maps ${v.totalMB} MB vs VmSize ${m.vszMB} MB`);
+  assert.equal(v.arenaHeapsMB, m.arenaMappings.reservedMB);
+  assert.ok(v.filesMB > 10, 'the node binary is mapped');
+  assert.ok(v.threadStacks >= 2, 'the main stack and at least one thread');
 });

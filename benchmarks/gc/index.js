@@ -2,12 +2,14 @@
 'use strict';
 // gc benchmark: each variant runs the workload in its own process (heap flags and malloc arenas
 // are per process), variants interleaved round-robin, medians of the repeats.
-//   node benchmarks/gc/index.js [--quick] [--repeats n] [--ms n] [--only json|threadpool]
+//   node benchmarks/gc/index.js [--quick] [--repeats n] [--ms n] [--starts n] [--only json,threadpool,threadpool-8,startup]
 // Workloads: json (parse + stringify of a ~100 KB document, the last 40 kept), threadpool (gzip,
 // scrypt, pbkdf2, deflate, file reads, 64 in flight, libuv's default 4 threads) and threadpool-8
 // (the same with UV_THREADPOOL_SIZE=8).
-// Variants: no tuning; each profile through the launcher (start-time + run-time parts); the
-// register alone (run-time part only). Ratios are against no tuning.
+// Variants: no tuning; the arena limit alone (MALLOC_ARENA_MAX in the environment, nothing else:
+// threadpool workloads); each profile through the launcher (start-time + run-time parts); the
+// register alone (run-time part only). Ratios are against no tuning. Then where VSZ goes (from
+// /proc/self/maps) and the launcher's startup cost.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { median, report } = require('../lib/harness');
@@ -40,6 +42,8 @@ let threadpoolEnv = {};
 
 const VARIANTS = {
   'no tuning': (w) => ({ args: [WORKER, w, ms], env: cleanEnv() }),
+  'MALLOC_ARENA_MAX=1 only': (w) => (w === 'json' ? undefined : { args: [WORKER, w, ms], env: cleanEnv({ MALLOC_ARENA_MAX: '1' }) }),
+  'MALLOC_ARENA_MAX=2 only': (w) => (w === 'json' ? undefined : { args: [WORKER, w, ms], env: cleanEnv({ MALLOC_ARENA_MAX: '2' }) }),
   'throughput (launcher)': (w) => ({ args: [BIN, '--profile', 'throughput', WORKER, w, ms], env: cleanEnv() }),
   'balanced (launcher)': (w) => ({ args: [BIN, '--profile', 'balanced', WORKER, w, ms], env: cleanEnv() }),
   'memory (launcher)': (w) => ({ args: [BIN, '--profile', 'memory', WORKER, w, ms], env: cleanEnv() }),
@@ -58,13 +62,15 @@ function runOnce(variant, workload) {
   }
 }
 
-const METRICS = ['opsPerS', 'opsPerCpuS', 'scavenges', 'pauseMs', 'p99PauseMs', 'peakRssMB', 'rssMB', 'vszMB', 'arenaHeaps'];
+const VSZ_PARTS = ['vszArenaMB', 'vszMainHeapMB', 'vszStacksMB', 'vszReservedMB', 'vszFilesMB', 'vszOtherMB'];
+const METRICS = ['opsPerS', 'opsPerCpuS', 'scavenges', 'pauseMs', 'p99PauseMs', 'peakRssMB', 'rssMB', 'vszMB', 'arenaHeaps', ...VSZ_PARTS];
 
 function measure(workload) {
   threadpoolEnv = workload === 'threadpool-8' ? { UV_THREADPOOL_SIZE: '8' } : {};
   workload = workload.replace(/-8$/, '');
-  const samples = Object.fromEntries(Object.keys(VARIANTS).map((v) => [v, []]));
-  for (let r = 0; r < repeats; r++) for (const v of Object.keys(VARIANTS)) samples[v].push(runOnce(v, workload));
+  const names = Object.keys(VARIANTS).filter((v) => VARIANTS[v](workload) !== undefined);
+  const samples = Object.fromEntries(names.map((v) => [v, []]));
+  for (let r = 0; r < repeats; r++) for (const v of names) samples[v].push(runOnce(v, workload));
   const med = {};
   for (const [v, list] of Object.entries(samples)) med[v] = Object.fromEntries(METRICS.map((m) => [m, median(list.map((s) => s[m]))]));
   return med;
@@ -97,7 +103,7 @@ function rowsFor(med) {
 const major = Number(process.versions.node.split('.')[0]);
 // Whether this runtime gets a heap flag from the throughput profile, as the profile itself decides.
 const throughputSetsHeap = require('../../dist/gc').plan('throughput').settings.some((x) => x.key === 'max-semi-space-size' && x.decision === 'set');
-const workloads = only ? only.split(',') : ['json', 'threadpool', 'threadpool-8'];
+const workloads = only ? only.split(',').filter((w) => w !== 'startup') : ['json', 'threadpool', 'threadpool-8'];
 for (const workload of workloads) {
   const med = measure(workload);
   const base = med['no tuning'];
@@ -116,39 +122,66 @@ for (const workload of workloads) {
     );
   } else {
     const b = med['balanced (launcher)'];
+    const line = (name, m) => `${name} ${pct(m.vszMB / base.vszMB - 1)} VSZ, ${pct(m.rssMB / base.rssMB - 1)} RSS, ${pct(m.opsPerCpuS / base.opsPerCpuS - 1)} ops per CPU-s (${pct(m.opsPerS / base.opsPerS - 1)} wall)`;
+    const balancedArenas = require('../../dist/gc').plan('balanced').arenaMax;
     notes.push(
-      `target: arena limit >= 40% lower VSZ and >= 20% lower RSS at equal throughput (+-3%): balanced via launcher ${pct(b.vszMB / base.vszMB - 1)} VSZ, ${pct(b.rssMB / base.rssMB - 1)} RSS, ${pct(b.opsPerCpuS / base.opsPerCpuS - 1)} ops per CPU-s (${pct(b.opsPerS / base.opsPerS - 1)} wall)`,
+      `target: arena limit >= 40% lower VSZ and >= 20% lower RSS at equal throughput (+-3%): ${line('balanced via launcher', b)} (MALLOC_ARENA_MAX=${balancedArenas} here); ${line('MALLOC_ARENA_MAX=1 only', med['MALLOC_ARENA_MAX=1 only'])}; ${line('=2 only', med['MALLOC_ARENA_MAX=2 only'])}`,
+      `VSZ floor: without a single arena heap, VSZ would still be ${Math.round(base.vszMB - base.vszArenaMB)} MB (${pct(-base.vszArenaMB / base.vszMB)} at most from arenas); see the VSZ table`,
     );
   }
-  report(`gc: ${workload} workload`, rowsFor(med), {
+  report(`gc: ${workload === 'json' ? 'json' : `${workload} (${threadpoolEnv.UV_THREADPOOL_SIZE ?? 4} threads)`} workload`, rowsFor(med), {
     keys: workload === 'json' ? ['ops x', 'scav x', 'peak x', 'p99 ms'] : ['ops x', 'VSZ x', 'RSS x', 'arenas'],
     notes,
   });
+  if (workload !== 'json' && !threadpoolEnv.UV_THREADPOOL_SIZE) {
+    // Where the address space goes, so a VSZ ratio can be read against what no allocator setting can move.
+    const vszRows = ['no tuning', 'MALLOC_ARENA_MAX=1 only', 'MALLOC_ARENA_MAX=2 only', 'balanced (launcher)', 'memory (launcher)'].map((v) => ({
+      row: v,
+      'VSZ MB': med[v].vszMB,
+      'arena heaps': med[v].vszArenaMB,
+      'main heap': med[v].vszMainHeapMB,
+      'thread stacks': med[v].vszStacksMB,
+      'V8 reservations': med[v].vszReservedMB,
+      files: med[v].vszFilesMB,
+      other: med[v].vszOtherMB,
+    }));
+    report('gc: where VSZ goes, threadpool workload (MB, medians)', vszRows, {
+      keys: ['VSZ MB', 'arena heaps', 'V8 reservations'],
+      notes: [
+        "arena heaps: glibc's 64 MB per-thread heaps; main heap: brk ([heap], resident); thread stacks: 8 MB reservations (libuv threadpool, V8 workers, node); V8 reservations: anonymous regions >= 32 MB (the 512 MB code range, and on Node 24/26 fixed 128 + 256 MB regions: reserved, not resident, no flag shrinks them)",
+      ],
+    });
+  }
 }
 
-// Launcher overhead: wall time to start and exit an empty script, interleaved, median.
-{
+// Launcher startup: wall time to start and exit, interleaved, medians. `node -e 0` is the floor,
+// `node -r register -e 0` what the register costs, the launcher adds one more node start (until it
+// replaces itself with process.execve, or spawns a child where node has no execve).
+if (!only || only.split(',').includes('startup')) {
   const empty = path.join(require('node:os').tmpdir(), `ab-empty-${process.pid}.js`);
   require('node:fs').writeFileSync(empty, '');
   const starts = {
-    'node script': [empty],
-    'node --require register script': ['--require', REGISTER, empty],
-    'afterburner script (launcher)': [BIN, empty],
+    'node -e 0': ['-e', '0'],
+    'node -r register -e 0': ['--require', REGISTER, '-e', '0'],
+    'afterburner <empty script>': [BIN, empty],
   };
   const times = Object.fromEntries(Object.keys(starts).map((k) => [k, []]));
-  for (let r = 0; r < (quick ? 5 : 15); r++) {
+  for (let r = 0; r < (quick ? 7 : Number(opt('--starts', 21))); r++) {
     for (const [name, a] of Object.entries(starts)) {
       const t0 = performance.now();
-      spawnSync(process.execPath, a, { env: cleanEnv(), stdio: 'ignore' });
+      const run = spawnSync(process.execPath, a, { env: cleanEnv(), stdio: 'ignore' });
+      if (run.status !== 0) throw new Error(`${name} exited with ${run.status ?? run.signal}`);
       times[name].push(performance.now() - t0);
     }
   }
   require('node:fs').rmSync(empty, { force: true });
-  const base = median(times['node script']);
-  const reg = median(times['node --require register script']);
-  const rows = Object.entries(times).map(([row, t]) => ({ row, 'start ms': median(t), 'added ms': median(t) - base, 'added vs register ms': median(t) - reg }));
+  const base = median(times['node -e 0']);
+  const reg = median(times['node -r register -e 0']);
+  const rows = Object.entries(times).map(([row, t]) => ({ row, 'start ms': median(t), 'x bare': median(t) / base, 'added ms': median(t) - base, 'added vs register ms': median(t) - reg }));
   report('gc: launcher startup', rows, {
-    keys: ['added ms', 'added vs register ms'],
-    notes: [`wall time to start and exit an empty script, median; "added vs register" is the launcher's own cost. Target: launcher adds < 100 ms (${typeof process.execve === 'function' ? 'exec mode: process.execve' : 'child mode: no process.execve in this Node'})`],
+    keys: ['start ms', 'added ms', 'added vs register ms'],
+    notes: [
+      `${times['node -e 0'].length} interleaved starts each, medians; "added vs register" is the launcher's own cost (one node start plus its few modules). Target: the launcher adds < 100 ms (${typeof process.execve === 'function' ? 'exec mode: process.execve' : 'child mode: no process.execve in this Node'})`,
+    ],
   });
 }

@@ -7,7 +7,7 @@ const path = require('node:path');
 const crypto = require('node:crypto');
 const zlib = require('node:zlib');
 const { PerformanceObserver, constants } = require('node:perf_hooks');
-const { arenaMappingsFromMaps } = require('../../dist/gc/memory.js');
+const { arenaMappingsFromMaps, vszBreakdownFromMaps } = require('../../dist/gc/memory.js');
 
 const [workload = 'json', msText = '4000'] = process.argv.slice(2);
 const durationMs = Number(msText);
@@ -66,7 +66,9 @@ function finish(ops, elapsedMs, extra = {}) {
     const st = procStatus();
     const sorted = [...pauses].sort((a, b) => a - b);
     const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] : 0;
-    const arenas = arenaMappingsFromMaps(fs.readFileSync('/proc/self/maps', 'utf8')).length;
+    const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    const arenas = arenaMappingsFromMaps(maps).length;
+    const v = vszBreakdownFromMaps(maps);
     console.log(
       JSON.stringify({
         opsPerS: (ops * 1000) / elapsedMs,
@@ -80,6 +82,12 @@ function finish(ops, elapsedMs, extra = {}) {
         rssMB: st.VmRSS,
         vszMB: st.VmSize,
         arenaHeaps: arenas,
+        vszArenaMB: v.arenaHeapsMB,
+        vszMainHeapMB: v.mainHeapMB,
+        vszStacksMB: v.threadStacksMB,
+        vszReservedMB: v.largeReservationsMB,
+        vszFilesMB: v.filesMB,
+        vszOtherMB: v.otherMB,
         ...extra,
       }),
     );

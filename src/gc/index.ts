@@ -11,9 +11,9 @@ import { gcStats, startAccounting, type GcStats } from './accounting';
 import { outOfRangeError } from '../core/errors';
 import { PROFILES, planFor, type Plan, type Profile } from './profiles';
 
-export { memory, arenaCount, arenaMappingsFromMaps, glibcVersion, type MemoryReport } from './memory';
+export { memory, arenaCount, arenaMappingsFromMaps, vszBreakdownFromMaps, glibcVersion, type MemoryReport, type VszBreakdown } from './memory';
 export { memoryLimit, parseSize, type MemoryLimit } from './limits';
-export { PROFILES, PROFILE_INTENT, DEFAULT_PROFILE, profileSizes, resolveProfile, makePlan, type Plan, type Profile, type Setting } from './profiles';
+export { PROFILES, PROFILE_INTENT, DEFAULT_PROFILE, profileSizes, resolveProfile, makePlan, mallocThreads, arenaMaxFor, type Plan, type Profile, type Setting, type MallocThreads } from './profiles';
 export { flagsInEffect, youngGeneration, acceptedInNodeOptions, NODE_OPTIONS_ACCEPTS } from './runtime';
 export { RUNTIME_FLAG_ALLOW_LIST, refusal as runtimeFlagRefusal, setRuntimeFlag as setFlag, appliedRuntimeFlags } from './flags';
 export { startLines } from './lines';

@@ -4,13 +4,13 @@
  *
  *   afterburner [--profile p] <script> [args...]     node <flags> --require <register> <script> [args...]
  *   afterburner [--profile p] -- <command> [args...] <command> with NODE_OPTIONS/MALLOC_ARENA_MAX set
- *   afterburner env [--profile p] [--node <major>] [--memory <size>]
+ *   afterburner env [--profile p] [--node <major>] [--memory <size>] [--cpus <n>]
  *
  * The launcher replaces itself with the target (process.execve: same pid, stdio and signals need
  * no forwarding) where node has it; otherwise a child with inherited stdio, every catchable signal
  * forwarded and its exit status (including death by signal) reproduced.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,12 +36,13 @@ export interface LaunchOptions {
   rest: string[];
   node?: number;
   memory?: string;
+  cpus?: number;
 }
 
 const USAGE = `usage:
   afterburner [--profile throughput|balanced|memory|off] <script> [args...]
   afterburner [--profile p] -- <command> [args...]
-  afterburner env [--profile p] [--node <major>] [--memory <size, e.g. 512m>]
+  afterburner env [--profile p] [--node <major>] [--memory <size, e.g. 512m>] [--cpus <n>]
 The profile defaults to AFTERBURNER_GC, else balanced.`;
 
 export function parseArgs(argv: readonly string[]): LaunchOptions {
@@ -67,6 +68,12 @@ export function parseArgs(argv: readonly string[]): LaunchOptions {
       if (!Number.isInteger(major) || major < 20) throw new Error(`--node expects a Node major version (20, 22, 24, 26), got ${JSON.stringify(argv[i])}`);
       out.node = major;
     } else if (sub && (a === '--memory' || a.startsWith('--memory='))) out.memory = value('--memory');
+    else if (sub && (a === '--cpus' || a.startsWith('--cpus='))) {
+      const text = value('--cpus');
+      const cpus = Number(text);
+      if (!Number.isInteger(cpus) || cpus < 1 || cpus > 4096) throw new Error(`--cpus expects the target's CPU count (1 to 4096), got ${JSON.stringify(text)}`);
+      out.cpus = cpus;
+    }
     else if (a === '-h' || a === '--help') return { ...out, mode: 'help' };
     else if (sub) throw new Error(`unknown option ${a} for "afterburner env"`);
     else if (a === '--') {
@@ -96,11 +103,11 @@ function resolve(options: LaunchOptions, env: NodeJS.ProcessEnv): Resolved {
 }
 
 /** The plan for a target major: read from this runtime when it is the one running, else from measured defaults. */
-export function planForTarget(profile: Profile, major: number, env: NodeJS.ProcessEnv, memory?: MemoryLimit): Plan {
+export function planForTarget(profile: Profile, major: number, env: NodeJS.ProcessEnv, memory?: MemoryLimit, cpus?: number): Plan {
   const flags = flagsInEffect([], env.NODE_OPTIONS);
   const mem = memory ?? memoryLimit({ env });
-  if (major === runningMajor()) return planFor(profile, { env, flags, memory: mem });
-  const own = planFor(profile, { env, flags, memory: mem });
+  if (major === runningMajor()) return planFor(profile, { env, flags, memory: mem, cpus });
+  const own = planFor(profile, { env, flags, memory: mem, cpus });
   const semi = MEASURED_SEMI_SPACE_MB[major] ?? MEASURED_SEMI_SPACE_MB[26];
   const young: YoungGeneration = {
     maxSemiSpaceMB: semi,
@@ -108,7 +115,7 @@ export function planForTarget(profile: Profile, major: number, env: NodeJS.Proce
     heapSizeLimitMB: own.young.oldSpaceMB + 3 * semi,
     oldSpaceMB: own.young.oldSpaceMB,
   };
-  return makePlan({ profile, memory: mem, young, flags, cpus: own.cpus, major });
+  return makePlan({ profile, memory: mem, young, flags, cpus: own.cpus, major, threads: own.threads });
 }
 
 function registerSpecifier(cwd: string): string {
@@ -121,7 +128,7 @@ function registerSpecifier(cwd: string): string {
 }
 
 /** `afterburner env` output: lines the target version accepts, and comments for the rest. */
-export function envLines(options: { profile: Profile; enabled: boolean; major?: number; memory?: string; env?: NodeJS.ProcessEnv; cwd?: string }): string[] {
+export function envLines(options: { profile: Profile; enabled: boolean; major?: number; memory?: string; cpus?: number; env?: NodeJS.ProcessEnv; cwd?: string }): string[] {
   const env = options.env ?? process.env;
   const major = options.major ?? runningMajor();
   const register = registerSpecifier(options.cwd ?? process.cwd());
@@ -132,11 +139,11 @@ export function envLines(options: { profile: Profile; enabled: boolean; major?: 
     if (bytes === undefined) throw new Error(`--memory expects a size of at least 16 MB such as 512m or 2g, got ${JSON.stringify(options.memory)}`);
     memory = { bytes, source: `--memory ${options.memory}` };
   }
-  const plan = planForTarget(options.profile, major, env, memory);
+  const plan = planForTarget(options.profile, major, env, memory, options.cpus);
   const lines = startLines(plan, major);
   const out: string[] = [];
   out.push(`# afterburner gc profile "${plan.profile}" for Node ${major}: ${PROFILE_INTENT[plan.profile]}`);
-  out.push(`# sized for ${Math.round(plan.memory.bytes / 2 ** 20)} MB available (${plan.memory.source}; size for the target with --memory)`);
+  out.push(`# sized for ${Math.round(plan.memory.bytes / 2 ** 20)} MB available (${plan.memory.source}; size for the target with --memory) and ${plan.cpus} CPUs (${options.cpus !== undefined ? '--cpus' : 'this machine; size for the target with --cpus'})`);
   for (const s of plan.settings) {
     if (s.decision === 'set') out.push(`#   ${s.text}: ${s.reason}`);
     else out.push(`#   ${s.text} left alone: ${s.because}`);
@@ -197,6 +204,9 @@ function signalNumber(signal: NodeJS.Signals): number {
 
 /** Child mode: inherit stdio, forward signals, reproduce the exit status. */
 function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, relayIpc: boolean): void {
+  // Loaded here, not at the top: exec mode never needs it, and it is the launcher's costliest module (~2.5 ms).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   let child: ChildProcess;
   try {
     child = spawn(file, args, { stdio: relayIpc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit', env });
@@ -241,6 +251,15 @@ function runChild(file: string, args: string[], env: NodeJS.ProcessEnv, relayIpc
   });
 }
 
+function flushCompileCache(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('node:module') as { flushCompileCache?: () => void }).flushCompileCache?.();
+  } catch {
+    // Only the next start's compile time is at stake.
+  }
+}
+
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
   let options: LaunchOptions;
   try {
@@ -257,7 +276,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
     const r = resolve(options, process.env);
     for (const w of r.warnings) process.stderr.write(`afterburner warning: ${w}\n`);
     try {
-      process.stdout.write(envLines({ profile: r.profile, enabled: r.enabled, major: options.node, memory: options.memory }).join('\n') + '\n');
+      process.stdout.write(envLines({ profile: r.profile, enabled: r.enabled, major: options.node, memory: options.memory, cpus: options.cpus }).join('\n') + '\n');
     } catch (err) {
       process.stderr.write(`afterburner: ${(err as Error).message}\n`);
       process.exit(2);
@@ -288,6 +307,8 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
   }
   const execve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
   if (typeof execve === 'function' && process.env.AFTERBURNER_LAUNCHER_CHILD !== '1') {
+    // execve skips node's exit hooks, so the compile cache the bin enabled is written now or never.
+    flushCompileCache();
     try {
       execve.call(process, file, [launch.file, ...launch.args], launch.env);
     } catch (err) {

@@ -70,6 +70,8 @@ export interface MemoryReport {
   arenas: number | null;
   /** Anonymous 64 MB-aligned regions of 64 MB: glibc's per-thread arena heaps. */
   arenaMappings: { count: number; reservedMB: number; committedMB: number; list: ArenaMapping[] } | null;
+  /** Where VSZ goes (arena heaps, thread stacks, V8's fixed reservations, files...); null off Linux. */
+  vsz: VszBreakdown | null;
   /** mallinfo2() in MB (arena = main heap from brk, hblkhd = mmapped chunks, uordblks = in use, fordblks = free, keepcost = trimmable top). */
   mallinfo2: Record<string, number> | null;
   heap: { totalMB: number; usedMB: number; limitMB: number; externalMB: number; mallocedMB: number };
@@ -124,6 +126,81 @@ export function arenaMappingsFromMaps(maps: string): ArenaMapping[] {
   return found;
 }
 
+/** Where the address space (VSZ) goes, MB, from /proc/<pid>/maps. */
+export interface VszBreakdown {
+  totalMB: number;
+  /** glibc's per-thread arena heaps (64 MB reservations each). */
+  arenaHeapsMB: number;
+  /** The main arena's brk heap ([heap]): almost all of it resident. */
+  mainHeapMB: number;
+  /** Thread stacks with their guard pages (8 MB each by default: libuv threadpool, V8 workers, node's own). */
+  threadStacksMB: number;
+  threadStacks: number;
+  /**
+   * Anonymous reservations of 32 MB or more that are not arena heaps: V8's code range (512 MB on
+   * x64), and on Node 24/26 two more fixed V8 reservations (128 and 256 MB). Reserved, not resident;
+   * no node or V8 flag shrinks them.
+   */
+  largeReservationsMB: number;
+  largeReservations: number[];
+  /** The node binary, shared libraries and other file mappings. */
+  filesMB: number;
+  /** Everything else: V8 heap pages, mmapped malloc chunks, small anonymous mappings. */
+  otherMB: number;
+}
+
+interface MapLine {
+  start: bigint;
+  end: bigint;
+  perms: string;
+  inode: string;
+  path: string;
+}
+
+function parseMaps(maps: string): MapLine[] {
+  const out: MapLine[] = [];
+  for (const line of maps.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (m) out.push({ start: BigInt('0x' + m[1]), end: BigInt('0x' + m[2]), perms: m[3], inode: m[4], path: m[5].trim() });
+  }
+  return out;
+}
+
+export function vszBreakdownFromMaps(maps: string): VszBreakdown {
+  const lines = parseMaps(maps);
+  const size = (l: MapLine): number => Number(l.end - l.start) / MB;
+  const anon = (l: MapLine | undefined): boolean => l !== undefined && l.path === '' && l.inode === '0';
+  const inArena = new Set<bigint>();
+  for (const a of arenaMappingsFromMaps(maps)) {
+    const start = BigInt(a.start);
+    const end = start + BigInt(ARENA_HEAP_BYTES);
+    for (const l of lines) if (l.start >= start && l.end <= end) inArena.add(l.start);
+  }
+  const out: VszBreakdown = { totalMB: 0, arenaHeapsMB: 0, mainHeapMB: 0, threadStacksMB: 0, threadStacks: 0, largeReservationsMB: 0, largeReservations: [], filesMB: 0, otherMB: 0 };
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const mb = size(l);
+    out.totalMB += mb;
+    if (inArena.has(l.start)) out.arenaHeapsMB += mb;
+    else if (l.path === '[heap]') out.mainHeapMB += mb;
+    else if (l.path === '[stack]') {
+      out.threadStacksMB += mb;
+      out.threadStacks++;
+    } else if (!anon(l)) out.filesMB += mb;
+    else if (mb >= 32) {
+      out.largeReservationsMB += mb;
+      out.largeReservations.push(round(mb));
+    } else if (l.perms.startsWith('rw') && mb >= 0.25 && i > 0 && anon(lines[i - 1]) && lines[i - 1].perms === '---p' && lines[i - 1].end === l.start && size(lines[i - 1]) <= 0.0625) {
+      // pthread stacks: one mapping whose lowest page(s) are turned into a PROT_NONE guard.
+      out.threadStacksMB += mb + size(lines[i - 1]);
+      out.threadStacks++;
+      out.otherMB -= size(lines[i - 1]);
+    } else out.otherMB += mb;
+  }
+  for (const k of ['totalMB', 'arenaHeapsMB', 'mainHeapMB', 'threadStacksMB', 'largeReservationsMB', 'filesMB', 'otherMB'] as const) out[k] = round(out[k]);
+  return out;
+}
+
 export function memory(): MemoryReport {
   const notes: string[] = [];
   const linux = process.platform === 'linux';
@@ -146,6 +223,7 @@ export function memory(): MemoryReport {
   let arenas: number | null = null;
   let mallinfo2: Record<string, number> | null = null;
   let arenaMappings: MemoryReport['arenaMappings'] = null;
+  let vszBreakdown: VszBreakdown | null = null;
   if (linux && glibc === null) notes.push('not glibc (musl or another C library): no malloc arenas, malloc_info or mallinfo2 to report');
   if (glibc !== null) {
     const binding = mallocBinding();
@@ -166,8 +244,10 @@ export function memory(): MemoryReport {
   }
   if (linux) {
     try {
-      const list = arenaMappingsFromMaps(fs.readFileSync('/proc/self/maps', 'utf8'));
+      const maps = fs.readFileSync('/proc/self/maps', 'utf8');
+      const list = arenaMappingsFromMaps(maps);
       arenaMappings = { count: list.length, reservedMB: 64 * list.length, committedMB: round(list.reduce((a, m) => a + m.committedMB, 0)), list };
+      vszBreakdown = vszBreakdownFromMaps(maps);
     } catch (err) {
       notes.push(`/proc/self/maps unreadable: ${errorMessage(err)}`);
     }
@@ -185,6 +265,7 @@ export function memory(): MemoryReport {
     glibc,
     arenas,
     arenaMappings,
+    vsz: vszBreakdown,
     mallinfo2,
     heap: {
       totalMB: round(h.total_heap_size / MB),

@@ -17,11 +17,11 @@ const MB = 2 ** 20;
 /** What each profile is for; printed by `afterburner env` and in the README. */
 export const PROFILE_INTENT: Record<Profile, string> = {
   throughput:
-    'fewest collections: a young generation sized for the memory available (up to 64 MB semi-spaces, started at full size) so short-lived objects die without being scavenged again; up to 4 malloc arenas; no trimming',
+    'fewest collections: a young generation sized for the memory available (up to 64 MB semi-spaces, started at full size) so short-lived objects die without being scavenged again; one malloc arena per thread that can run at once (at least 2); no trimming',
   balanced:
-    'the default: a young generation of at least 32 MB semi-spaces where the runtime default is smaller (Node 20/22), none larger than 1/8 of memory; 2 malloc arenas; malloc_trim when idle after a major GC every 30 s at most',
+    'the default: a young generation of at least 32 MB semi-spaces where the runtime default is smaller (Node 20/22), none larger than 1/8 of memory; one malloc arena per two threads that can run at once (1 on a 2-CPU machine); malloc_trim when idle after a major GC every 30 s at most',
   memory:
-    'lowest footprint: 8 MB semi-spaces (lowered where the runtime default is larger, e.g. Node 24), 2 malloc arenas, malloc_trim when idle after a major GC every 10 s at most',
+    'lowest footprint: the young generation lowered to 32 MB semi-spaces where the runtime default is larger (Node 24), which cuts peak RSS at about equal throughput; where it is already that small (Node 20/22/26), --optimize-for-size at run time with 8 MB semi-spaces, which cuts peak RSS at a high throughput cost; one malloc arena per four threads that can run at once; malloc_trim when idle after a major GC every 10 s at most',
 };
 
 export type SettingKey = 'max-semi-space-size' | 'min-semi-space-size' | 'max-old-space-size' | 'optimize-for-size' | 'arena-max' | 'trim';
@@ -50,9 +50,63 @@ export interface PlanInput {
   flags: FlagsInEffect;
   cpus: number;
   major: number;
+  /** Threads that call malloc (from UV_THREADPOOL_SIZE and --v8-pool-size); defaults to node's own defaults. */
+  threads?: MallocThreads;
+}
+
+/** The threads that allocate with malloc, and how many of them can run at the same time. */
+export interface MallocThreads {
+  /** libuv threadpool size (UV_THREADPOOL_SIZE, else 4). */
+  threadpool: number;
+  /** V8 platform worker threads (--v8-pool-size, else 4): GC helpers and background compilers. */
+  v8Pool: number;
+  /** At most this many of them (and the main thread) run at once: min(CPUs, threads). */
+  running: number;
+  source: string;
+}
+
+/**
+ * Reads the thread counts the way libuv and node do: UV_THREADPOOL_SIZE is parsed with atoi
+ * (0 or garbage gives 1 thread, more than 1024 gives 1024), `--v8-pool-size=0` lets node pick
+ * CPUs - 1.
+ */
+export function mallocThreads(env: Env, flags: FlagsInEffect, cpus: number): MallocThreads {
+  const uvText = env.UV_THREADPOOL_SIZE;
+  let threadpool = 4;
+  let uvSource = 'libuv default 4';
+  if (uvText !== undefined) {
+    const n = parseInt(uvText, 10);
+    threadpool = !Number.isFinite(n) || n === 0 ? 1 : n < 0 || n > 1024 ? 1024 : n;
+    uvSource = `UV_THREADPOOL_SIZE=${uvText.trim()}`;
+  }
+  const poolFlag = numericFlag(flags, '--v8-pool-size');
+  const v8Pool = poolFlag === undefined ? 4 : poolFlag < 1 ? Math.max(1, cpus - 1) : Math.floor(poolFlag);
+  const v8Source = poolFlag === undefined ? 'node default 4' : `--v8-pool-size=${poolFlag}`;
+  const total = threadpool + v8Pool + 1;
+  return {
+    threadpool,
+    v8Pool,
+    running: Math.max(1, Math.min(cpus, total)),
+    source: `${threadpool} threadpool (${uvSource}) + ${v8Pool} V8 workers (${v8Source}) + main = ${total} threads on ${cpus} CPUs`,
+  };
+}
+
+/**
+ * Arenas per profile, from the threads that can run at once. glibc's lock contention is between
+ * threads that malloc at the same moment, and its per-thread cache (tcache) serves most small
+ * allocations without the lock; one arena per two running threads kept throughput equal on the
+ * 2-core test machine (one arena, 4 and 8 threadpool threads, Node 20 and 24) while every arena
+ * not created saves a 64 MB reservation and the freed memory it would keep.
+ */
+export const ARENA_THREADS_PER_ARENA: Record<Profile, number> = { throughput: 1, balanced: 2, memory: 4 };
+
+export function arenaMaxFor(profile: Profile, threads: MallocThreads): number {
+  const n = Math.ceil(threads.running / ARENA_THREADS_PER_ARENA[profile]);
+  return profile === 'throughput' ? Math.max(2, n) : Math.max(1, n);
 }
 
 export interface Plan extends PlanInput {
+  threads: MallocThreads;
   settings: Setting[];
   arenaMax: number;
   /** Minimum seconds between two idle trims; 0 = no trimming. */
@@ -71,24 +125,39 @@ function mb(n: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(2)} MB`;
 }
 
-/** Sizes a profile wants, from the memory available (MB). Exported for tests and the launcher. */
-export function profileSizes(profile: Profile, memoryMB: number): { semiSpaceMB: number; ceilingSemiSpaceMB: number; arenaMax: number; trimIntervalS: number } {
+/**
+ * Sizes a profile wants, from the memory available (MB) and the threads that call malloc (node's
+ * defaults on this machine's CPUs when not given). Exported for tests and the launcher.
+ */
+export function profileSizes(
+  profile: Profile,
+  memoryMB: number,
+  threads: MallocThreads = mallocThreads({}, { values: new Map(), origin: new Map() }, os.availableParallelism?.() ?? os.cpus().length),
+): { semiSpaceMB: number; ceilingSemiSpaceMB: number; ofsSemiSpaceMB: number; arenaMax: number; trimIntervalS: number } {
   // However the profile leans, the young generation (about 3 semi-spaces) stays under 1/8 of memory.
   const ceiling = pow2Floor(clamp(memoryMB / 24, 1, 64));
+  const arenaMax = arenaMaxFor(profile, threads);
   switch (profile) {
     case 'throughput':
-      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 32, 2, 64))), ceilingSemiSpaceMB: ceiling, arenaMax: 4, trimIntervalS: 0 };
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 32, 2, 64))), ceilingSemiSpaceMB: ceiling, ofsSemiSpaceMB: 0, arenaMax, trimIntervalS: 0 };
     case 'balanced':
-      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 64, 2, 32))), ceilingSemiSpaceMB: ceiling, arenaMax: 2, trimIntervalS: 30 };
+      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 64, 2, 32))), ceilingSemiSpaceMB: ceiling, ofsSemiSpaceMB: 0, arenaMax, trimIntervalS: 30 };
     case 'memory':
-      return { semiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 256, 1, 8))), ceilingSemiSpaceMB: ceiling, arenaMax: 2, trimIntervalS: 10 };
+      // Two tiers. The cheap one: 32 MB semi-spaces where the default is larger (Node 24). Not less on
+      // its own: below the size of what survives a scavenge, objects are promoted early and the old
+      // generation grows instead (JSON work: 16 MB raised peak RSS by 16 % on Node 24 and 57 % on
+      // Node 26, 8 MB by 5 % on Node 20). 32 MB is also Node 26's own default. Where the default is
+      // already that small, --optimize-for-size holds the old generation back, and with it a small
+      // young generation (ofsSemiSpaceMB) does lower peak RSS further.
+      return { semiSpaceMB: Math.min(ceiling, 32), ceilingSemiSpaceMB: ceiling, ofsSemiSpaceMB: Math.min(ceiling, pow2Floor(clamp(memoryMB / 256, 1, 8))), arenaMax, trimIntervalS: 10 };
   }
 }
 
 export function makePlan(input: PlanInput): Plan {
   const { profile, memory, young, cpus } = input;
   const memoryMB = memory.bytes / MB;
-  const sizes = profileSizes(profile, memoryMB);
+  const threads = input.threads ?? mallocThreads({}, input.flags, cpus);
+  const sizes = profileSizes(profile, memoryMB, threads);
   const settings: Setting[] = [];
   const current = young.maxSemiSpaceMB;
   let finalSemi = current;
@@ -104,10 +173,13 @@ export function makePlan(input: PlanInput): Plan {
     reason,
   });
   const minFlag = numericFlag(input.flags, '--min-semi-space-size');
+  // memory profile: 'young' = the young generation was lowered (cheap), 'ofs' = --optimize-for-size.
+  let memoryTier: 'young' | 'ofs' | undefined;
   if (young.fromFlag) {
     // Started with an explicit size (by the launcher, or by hand): the runtime default is unknown
     // from here, so the explicit value stands; it counts as the profile's when it is the profile's.
-    const wanted = [sizes.semiSpaceMB, sizes.ceilingSemiSpaceMB];
+    const wanted = profile === 'memory' ? [sizes.semiSpaceMB, sizes.ofsSemiSpaceMB] : [sizes.semiSpaceMB, sizes.ceilingSemiSpaceMB];
+    if (profile === 'memory') memoryTier = current === sizes.semiSpaceMB ? 'young' : 'ofs';
     if (wanted.includes(current)) settings.push(semiFlag(current, `the ${profile} profile's young generation (${mb(current)} semi-spaces)`));
     else
       settings.push({
@@ -119,9 +191,24 @@ export function makePlan(input: PlanInput): Plan {
         because: `${young.source} was set explicitly and is kept`,
       });
   } else if (profile === 'memory') {
-    if (current > sizes.semiSpaceMB) {
+    memoryTier = current > sizes.semiSpaceMB ? 'young' : 'ofs';
+    if (memoryTier === 'ofs' && current > sizes.ofsSemiSpaceMB) {
+      finalSemi = sizes.ofsSemiSpaceMB;
+      settings.push(
+        semiFlag(
+          sizes.ofsSemiSpaceMB,
+          `with --optimize-for-size holding the old generation back, a small young generation lowers peak RSS further: ${mb(current)} semi-spaces lowered to ${mb(sizes.ofsSemiSpaceMB)}`,
+        ),
+      );
+    }
+    if (memoryTier === 'young') {
       finalSemi = sizes.semiSpaceMB;
-      settings.push(semiFlag(sizes.semiSpaceMB, `the young generation (about 3 semi-spaces) is the largest part of peak RSS on allocation-heavy work; ${mb(current)} semi-spaces lowered to ${mb(sizes.semiSpaceMB)}`));
+      settings.push(
+        semiFlag(
+          sizes.semiSpaceMB,
+          `the young generation (about 3 semi-spaces) is the largest part of peak RSS on allocation-heavy work; ${mb(current)} semi-spaces lowered to ${mb(sizes.semiSpaceMB)} (Node 24, 64 -> 32 MB: peak RSS about -25 % at equal throughput on JSON work; smaller made it worse)`,
+        ),
+      );
     }
   } else if (current < sizes.semiSpaceMB) {
     finalSemi = sizes.semiSpaceMB;
@@ -138,11 +225,11 @@ export function makePlan(input: PlanInput): Plan {
   if (!settings.some((s) => s.key === 'max-semi-space-size')) {
     settings.push({
       key: 'max-semi-space-size',
-      text: `--max-semi-space-size=${sizes.semiSpaceMB}`,
+      text: `--max-semi-space-size=${memoryTier === 'ofs' ? sizes.ofsSemiSpaceMB : sizes.semiSpaceMB}`,
       stage: 'start',
       decision: 'left alone',
       reason: profile === 'memory' ? 'small young generation for a low footprint' : 'young generation large enough for few scavenges',
-      because: `${young.source}: ${mb(current)} semi-spaces, already ${profile === 'memory' ? '<=' : '>='} the profile's ${mb(sizes.semiSpaceMB)}`,
+      because: `${young.source}: ${mb(current)} semi-spaces, already ${profile === 'memory' ? '<=' : '>='} the profile's ${mb(memoryTier === 'ofs' ? sizes.ofsSemiSpaceMB : sizes.semiSpaceMB)}`,
     });
   }
   if (profile === 'throughput') {
@@ -198,14 +285,17 @@ export function makePlan(input: PlanInput): Plan {
   }
 
   // The one heap-shaping flag that V8 reads on every growth decision, so it works from the register.
-  if (profile === 'memory' && !input.flags.values.has('--optimize-for-size')) {
+  // Costly (about half the throughput of allocation-heavy work), so the memory profile uses it only
+  // where the young generation offers no cheaper saving.
+  const ofsAlready = input.flags.values.has('--optimize-for-size');
+  if (profile === 'memory' && !ofsAlready && memoryTier === 'ofs') {
     settings.push({
       key: 'optimize-for-size',
       text: '--optimize-for-size',
       flag: '--optimize-for-size',
       stage: 'run',
       decision: 'set',
-      reason: 'V8 keeps the young generation small and grows the old generation slowly; set at run time (allow-listed), it roughly halves peak RSS on allocation-heavy work for about a fifth of the throughput',
+      reason: `the runtime's young generation (${mb(current)} semi-spaces) is already at or below ${mb(sizes.semiSpaceMB)}, where lowering it alone made peak RSS worse, so this is the heap setting left: V8 grows the old generation slowly and keeps the young one small (JSON work: peak RSS -25 to -40 %, throughput -40 to -60 %); read on every heap growth decision, so set at run time (allow-listed)`,
     });
   } else {
     settings.push({
@@ -214,12 +304,17 @@ export function makePlan(input: PlanInput): Plan {
       stage: 'run',
       decision: 'left alone',
       reason: 'trade throughput for footprint',
-      because: input.flags.values.has('--optimize-for-size') ? `already set (${input.flags.origin.get('--optimize-for-size')})` : `the ${profile} profile keeps V8's speed-oriented heap growth`,
+      because: ofsAlready
+        ? `already set (${input.flags.origin.get('--optimize-for-size')})`
+        : profile === 'memory'
+          ? "the lowered young generation already cuts peak RSS at about equal throughput; --optimize-for-size would cost about half of it for the rest (opt in with gc.setFlag('--optimize-for-size'))"
+          : `the ${profile} profile keeps V8's speed-oriented heap growth`,
     });
   }
 
   // glibc arenas: one 64 MB-reserving arena per busy thread by default (8 x cores).
   const glibcDefault = 8 * cpus;
+  const perArena = ARENA_THREADS_PER_ARENA[profile];
   settings.push(
     glibcDefault > sizes.arenaMax
       ? {
@@ -228,7 +323,13 @@ export function makePlan(input: PlanInput): Plan {
           value: sizes.arenaMax,
           stage: 'run',
           decision: 'set',
-          reason: `glibc gives each busy thread (libuv threadpool, V8 GC helpers) its own arena, up to ${glibcDefault} here, each reserving 64 MB and keeping freed memory; ${sizes.arenaMax} keep VSZ and RSS down at equal throughput`,
+          reason:
+            `glibc gives a thread that finds the arenas locked its own arena, up to ${glibcDefault} here (8 x ${cpus} CPUs), each reserving 64 MB and keeping freed memory; ` +
+            `at most ${threads.running} threads run at once (${threads.source}), so ${sizes.arenaMax} arena${sizes.arenaMax > 1 ? 's' : ''} ` +
+            (perArena === 1
+              ? '(one per running thread) leave no lock contention'
+              : `(one per ${perArena} running threads; glibc's per-thread cache serves small allocations without the lock) kept throughput equal in measurements (2 CPUs, 4 and 8 threadpool threads)`) +
+            ' while VSZ and RSS drop',
         }
       : {
           key: 'arena-max',
@@ -258,20 +359,22 @@ export function makePlan(input: PlanInput): Plan {
           because: 'the throughput profile keeps freed memory for reuse',
         },
   );
-  return { ...input, settings, arenaMax: sizes.arenaMax, trimIntervalS: sizes.trimIntervalS };
+  return { ...input, threads, settings, arenaMax: sizes.arenaMax, trimIntervalS: sizes.trimIntervalS };
 }
 
-/** Plan for the running process (or a faked memory limit / flags in tests). */
+/** Plan for the running process (or a faked memory limit / flags / CPU count in tests). */
 export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryLimit; flags?: FlagsInEffect; heapSizeLimit?: number; cpus?: number } = {}): Plan {
   const env = options.env ?? process.env;
   const flags = options.flags ?? flagsInEffect(process.execArgv, env.NODE_OPTIONS);
+  const cpus = options.cpus ?? (os.availableParallelism?.() ?? os.cpus().length);
   return makePlan({
     profile,
     memory: options.memory ?? memoryLimit({ env }),
     young: youngGeneration(flags, options.heapSizeLimit),
     flags,
-    cpus: options.cpus ?? (os.availableParallelism?.() ?? os.cpus().length),
+    cpus,
     major: runningMajor(),
+    threads: mallocThreads(env, flags, cpus),
   });
 }
 
