@@ -1,0 +1,514 @@
+// The grammar walk behind json.validate and json.get: what simdjson's stage 1 leaves unchecked
+// (nesting, commas and colons, number and literal syntax, escapes), checked over stage 1's
+// structural indexes without converting a number or unescaping a string.
+//
+// Speed notes (perf on canada.json, Node 24, before this file): the previous walk spent most
+// of its time in mispredicted branches of a byte-at-a-time number scan and a state variable
+// switch. Here a number is checked from bit masks of one 32-byte window (a handful of ALU
+// operations, one well-predicted branch), and the walk's states are labels (jumps, no state
+// variable). The input is read where the caller keeps it: the last 64 bytes are also copied
+// into a space-padded window so fixed-width loads near the end never read past it.
+#include "json_validate.h"
+
+#include <cstring>
+
+#if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
+#include <emmintrin.h>
+#define AB_WALK_SSE2 1
+#endif
+
+namespace afterburner {
+namespace jsonwalk {
+namespace {
+
+struct ByteTables {
+  bool ends[256];    // may follow a number or literal
+  bool ws[256];      // JSON whitespace
+  bool escape[256];  // a one-character escape after a backslash
+  bool hex[256];
+};
+
+constexpr ByteTables MakeTables() {
+  ByteTables t{};
+  for (int c : {' ', '\t', '\n', '\r'}) t.ws[c] = t.ends[c] = true;
+  // Not '"': stage 1 does not mark a quote that directly follows a scalar as structural, so
+  // `1"x"` must be rejected here.
+  for (int c : {',', ']', '}', ':', '[', '{'}) t.ends[c] = true;
+  for (int c : {'"', '\\', '/', 'b', 'f', 'n', 'r', 't'}) t.escape[c] = true;
+  for (int c = '0'; c <= '9'; c++) t.hex[c] = true;
+  for (int c = 'a'; c <= 'f'; c++) t.hex[c] = t.hex[c - 'a' + 'A'] = true;
+  return t;
+}
+
+constexpr ByteTables kTables = MakeTables();
+
+inline bool IsDigit(uint8_t c) { return static_cast<uint8_t>(c - '0') < 10; }
+
+// The input, and fixed-width windows into it.
+struct Source {
+  const uint8_t* in;
+  size_t len;
+  size_t tailStart;
+  alignas(16) uint8_t tail[128];
+
+  Source(const uint8_t* p, size_t n) : in(p), len(n), tailStart(n > 64 ? n - 64 : 0) {
+    std::memset(tail, ' ', sizeof tail);
+    if (n) std::memcpy(tail, p + tailStart, n - tailStart);
+  }
+  // At least 64 readable bytes that start with in[pos] (pos < len); bytes past the end of the
+  // input read as spaces, which is what "end of input" means to every check below.
+  const uint8_t* At(size_t pos) const { return pos + 64 <= len ? in + pos : tail + (pos - tailStart); }
+};
+
+struct NumberMasks {
+  uint32_t digit, minus, plus, dot, exp;
+};
+
+#ifdef AB_WALK_SSE2
+inline uint32_t Bits(__m128i lo, __m128i hi) {
+  return static_cast<uint32_t>(_mm_movemask_epi8(lo)) | (static_cast<uint32_t>(_mm_movemask_epi8(hi)) << 16);
+}
+
+inline NumberMasks Classify(const uint8_t* p) {
+  __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+  __m128i dl = _mm_sub_epi8(lo, zero), dh = _mm_sub_epi8(hi, zero);
+  NumberMasks m;
+  m.digit = Bits(_mm_cmpeq_epi8(_mm_min_epu8(dl, nine), dl), _mm_cmpeq_epi8(_mm_min_epu8(dh, nine), dh));
+  const __m128i minus = _mm_set1_epi8('-'), plus = _mm_set1_epi8('+'), dot = _mm_set1_epi8('.');
+  m.minus = Bits(_mm_cmpeq_epi8(lo, minus), _mm_cmpeq_epi8(hi, minus));
+  m.plus = Bits(_mm_cmpeq_epi8(lo, plus), _mm_cmpeq_epi8(hi, plus));
+  m.dot = Bits(_mm_cmpeq_epi8(lo, dot), _mm_cmpeq_epi8(hi, dot));
+  const __m128i lower = _mm_set1_epi8(0x20), e = _mm_set1_epi8('e');
+  m.exp = Bits(_mm_cmpeq_epi8(_mm_or_si128(lo, lower), e), _mm_cmpeq_epi8(_mm_or_si128(hi, lower), e));
+  return m;
+}
+
+inline uint32_t BackslashBits(const uint8_t* p) {
+  const __m128i bs = _mm_set1_epi8('\\');
+  __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  return Bits(_mm_cmpeq_epi8(lo, bs), _mm_cmpeq_epi8(hi, bs));
+}
+#else
+inline NumberMasks Classify(const uint8_t* p) {
+  NumberMasks m{0, 0, 0, 0, 0};
+  for (uint32_t i = 0; i < 32; i++) {
+    uint8_t c = p[i];
+    uint32_t bit = 1u << i;
+    if (IsDigit(c)) m.digit |= bit;
+    if (c == '-') m.minus |= bit;
+    if (c == '+') m.plus |= bit;
+    if (c == '.') m.dot |= bit;
+    if ((c | 0x20) == 'e') m.exp |= bit;
+  }
+  return m;
+}
+
+inline uint32_t BackslashBits(const uint8_t* p) {
+  uint32_t bits = 0;
+  for (uint32_t i = 0; i < 32; i++) bits |= uint32_t(p[i] == '\\') << i;
+  return bits;
+}
+#endif
+
+#ifdef AB_WALK_SSE2
+// Digit and '.' masks of a 32-byte window.
+inline void DigitDotBits(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
+  __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16));
+  const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), dot = _mm_set1_epi8('.');
+  __m128i dl = _mm_sub_epi8(lo, zero), dh = _mm_sub_epi8(hi, zero);
+  *digits = Bits(_mm_cmpeq_epi8(_mm_min_epu8(dl, nine), dl), _mm_cmpeq_epi8(_mm_min_epu8(dh, nine), dh));
+  *dots = Bits(_mm_cmpeq_epi8(lo, dot), _mm_cmpeq_epi8(hi, dot));
+}
+#else
+inline void DigitDotBits(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
+  uint32_t d = 0, t = 0;
+  for (uint32_t i = 0; i < 32; i++) {
+    d |= uint32_t(IsDigit(p[i])) << i;
+    t |= uint32_t(p[i] == '.') << i;
+  }
+  *digits = d;
+  *dots = t;
+}
+#endif
+
+// The common numbers, -?(0|[1-9][0-9]*)(.[0-9]+)?, of `length` bytes (1 to 31) at p (a window):
+// from the digit and '.' masks alone, without a branch on the bytes. False means "check with
+// NumberAt" (exponents, and every invalid token).
+inline bool PlainNumber(const uint8_t* p, uint32_t length) {
+  const uint32_t keep = (1u << length) - 1;
+  uint32_t D, T;
+  DigitDotBits(p, &D, &T);
+  D &= keep;
+  const uint32_t neg = p[0] == '-';
+  const uint32_t other = keep & ~D & ~neg;                  // at most the '.'
+  uint32_t ok = (D >> neg) & 1;                              // a digit first
+  ok &= ~(static_cast<uint32_t>(p[neg] == '0') & (D >> (neg + 1)));  // no leading zero
+  // No other byte, or exactly one '.' with a digit after it (the digits before are implied).
+  ok &= static_cast<uint32_t>(other == 0) |
+        (static_cast<uint32_t>((other & (other - 1)) == 0 && (other & T) == other && ((other << 1) & D) != 0));
+  return ok & 1;
+}
+
+// A number token of fewer than 32 bytes at p (a window): 1 valid, 0 invalid, -1 too long for
+// the window (use LongNumber). The grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? as
+// conditions on the bit masks of the token's bytes.
+__attribute__((noinline)) int NumberAt(const uint8_t* p) {
+  NumberMasks m = Classify(p);
+  uint32_t other = ~(m.digit | m.minus | m.plus | m.dot | m.exp);
+  if (other == 0) return -1;
+  uint32_t length = static_cast<uint32_t>(__builtin_ctz(other));
+  uint32_t keep = (1u << length) - 1;  // length < 32
+  uint32_t D = m.digit & keep, M = m.minus & keep, P = m.plus & keep, T = m.dot & keep, E = m.exp & keep;
+  uint32_t neg = M & 1u;
+  uint32_t first = 1u << neg;
+  uint32_t bad = first & ~D;                            // a digit first (after an optional '-')
+  bad |= p[neg] == '0' ? D & (first << 1) : 0;          // no leading zero
+  uint32_t signs = (M | P) & ~neg;
+  bad |= signs & ~(E << 1);                             // other signs only right after the 'e'
+  bad |= (T & (T - 1)) | (E & (E - 1));                 // at most one '.' and one 'e'
+  bad |= ((T >> 1) | (T << 1) | (E >> 1)) & ~D;         // '.' between digits, 'e' after one
+  uint32_t afterE = E << 1;
+  afterE <<= (afterE & signs) ? 1 : 0;
+  bad |= afterE & ~D;                                   // a digit after 'e' and its sign
+  bad |= T & ~(E - 1);                                  // the '.' before the 'e'
+  bad |= kTables.ends[p[length]] ? 0 : 1;
+  return bad ? 0 : 1;
+}
+
+// The same grammar, byte by byte and bounded by the end of the input (numbers of 32 bytes or more).
+__attribute__((noinline)) bool LongNumber(const Source& s, size_t pos) {
+  const uint8_t* p = s.in + pos;
+  const uint8_t* end = s.in + s.len;
+  auto digits = [&]() {
+    while (p < end && IsDigit(*p)) p++;
+  };
+  if (p < end && *p == '-') p++;
+  if (p >= end) return false;
+  if (*p == '0') {
+    p++;
+  } else if (*p >= '1' && *p <= '9') {
+    p++;
+    digits();
+  } else {
+    return false;
+  }
+  if (p < end && *p == '.') {
+    p++;
+    if (p >= end || !IsDigit(*p)) return false;
+    digits();
+  }
+  if (p < end && (*p | 0x20) == 'e') {
+    p++;
+    if (p < end && (*p == '+' || *p == '-')) p++;
+    if (p >= end || !IsDigit(*p)) return false;
+    digits();
+  }
+  return p == end || kTables.ends[*p];
+}
+
+inline bool LiteralAt(const uint8_t* p) {
+  switch (p[0]) {
+    case 't':
+      return std::memcmp(p, "true", 4) == 0 && kTables.ends[p[4]];
+    case 'f':
+      return std::memcmp(p, "false", 5) == 0 && kTables.ends[p[5]];
+    case 'n':
+      return std::memcmp(p, "null", 4) == 0 && kTables.ends[p[4]];
+    default:
+      return false;
+  }
+}
+
+// Escapes from the backslash at p up to the closing quote at end.
+bool EscapesOk(const uint8_t* p, const uint8_t* end) {
+  while (true) {
+    if (end - p < 2) return false;
+    uint8_t c = p[1];
+    if (c == 'u') {
+      if (end - p < 6 || !(kTables.hex[p[2]] && kTables.hex[p[3]] && kTables.hex[p[4]] && kTables.hex[p[5]])) return false;
+      p += 6;
+    } else if (kTables.escape[c]) {
+      p += 2;
+    } else {
+      return false;
+    }
+    if (p == end) return true;
+    if (*p != '\\') {  // escapes often come in runs (\u sequences): no search then
+      const void* hit = std::memchr(p, '\\', static_cast<size_t>(end - p));
+      if (!hit) return true;
+      p = static_cast<const uint8_t*>(hit);
+    }
+  }
+}
+
+// The string whose opening quote is in[open], with the next structural at `next` (or the end
+// of the input): false when it is not followed by whitespace then `next` or has a bad escape.
+// Sets *close to its closing quote and *escaped when it holds a backslash.
+inline bool StringAt(const Source& s, uint32_t open, size_t next, size_t* close, bool* escaped) {
+  const uint8_t* in = s.in;
+  size_t q = next;
+  while (q > open + 1 && kTables.ws[in[q - 1]]) q--;
+  if (q <= open + 1 || in[q - 1] != '"') return false;
+  q--;
+  *close = q;
+  size_t n = q - open - 1;
+  const uint8_t* p;
+  if (n < 32) {
+    uint32_t bits = BackslashBits(s.At(open + 1)) & ((1u << n) - 1);
+    if (!bits) {
+      *escaped = false;
+      return true;
+    }
+    p = in + open + 1 + __builtin_ctz(bits);
+  } else {
+    const void* hit = std::memchr(in + open + 1, '\\', n);
+    if (!hit) {
+      *escaped = false;
+      return true;
+    }
+    p = static_cast<const uint8_t*>(hit);
+  }
+  *escaped = true;
+  return EscapesOk(p, in + q);
+}
+
+inline uint32_t Hex4(const uint8_t* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; i++) {
+    uint8_t c = p[i];
+    v = (v << 4) | static_cast<uint32_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+  }
+  return v;
+}
+
+void AppendUtf8(std::string& out, uint32_t u) {
+  if (u < 0x80) {
+    out.push_back(static_cast<char>(u));
+  } else if (u < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (u >> 6)));
+    out.push_back(static_cast<char>(0x80 | (u & 0x3F)));
+  } else if (u < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (u >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((u >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (u & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (u >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((u >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((u >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (u & 0x3F)));
+  }
+}
+
+// The UTF-8 of a key whose escapes StringAt accepted. False for a lone surrogate: such a key
+// cannot equal a pointer token (the caller only sends well-formed ones).
+bool Unescape(const uint8_t* p, const uint8_t* end, std::string& out) {
+  out.clear();
+  while (p < end) {
+    if (*p != '\\') {
+      out.push_back(static_cast<char>(*p++));
+      continue;
+    }
+    uint8_t c = p[1];
+    if (c != 'u') {
+      static const char kFrom[] = "bfnrt";
+      static const char kTo[] = "\b\f\n\r\t";
+      const char* at = std::strchr(kFrom, c);
+      out.push_back(at ? kTo[at - kFrom] : static_cast<char>(c));
+      p += 2;
+      continue;
+    }
+    uint32_t u = Hex4(p + 2);
+    p += 6;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      if (end - p < 6 || p[0] != '\\' || p[1] != 'u') return false;
+      uint32_t low = Hex4(p + 2);
+      if (low < 0xDC00 || low > 0xDFFF) return false;
+      u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
+      p += 6;
+    } else if (u >= 0xDC00 && u <= 0xDFFF) {
+      return false;
+    }
+    AppendUtf8(out, u);
+  }
+  return true;
+}
+
+inline bool KeyEquals(const uint8_t* key, size_t klen, bool escaped, const std::string& token, std::string& scratch) {
+  if (!escaped) return klen == token.size() && std::memcmp(key, token.data(), klen) == 0;
+  return Unescape(key, key + klen, scratch) && scratch == token;
+}
+
+bool CanonicalIndex(const std::string& token, uint64_t* index) {
+  if (token.empty() || token.size() > 9 || (token.size() > 1 && token[0] == '0')) return false;
+  uint64_t value = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *index = value;
+  return true;
+}
+
+// A document whose first structural is '{' or '[' and whose last one is '}' or ']' (checked by
+// the caller): then no state below reads past the last structural except `after`, which checks.
+//
+// With a query (Q): `level` tokens have led to the innermost container on the path, which is
+// open at depth level + 1; keys and array positions at that depth are compared with
+// tokens[level]. A match resets `found` (a later duplicate key replaces an earlier one's value,
+// so whatever was found under the earlier one no longer counts) and either sets it (last token)
+// or makes the value's container the new innermost one on the path.
+template <bool Q>
+bool WalkContainer(const Source& s, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& storage, Query* query) {
+  const uint8_t* in = s.in;
+  uint8_t* stack = storage.data();
+  uint8_t* limit = stack + storage.size();
+  uint8_t* sp = stack;  // open containers: 1 array, 0 object; sp[-1] is the innermost
+  uint32_t t = 0;
+  uint32_t level = 0;
+  const uint32_t count = Q ? static_cast<uint32_t>(query->count) : 0;
+  bool keyMatch = false;
+  size_t close;
+  bool escaped;
+
+value : {
+  const uint32_t pos = idx[t];
+  const uint8_t c = in[pos];
+  bool match = false;
+  if (Q && static_cast<uint32_t>(sp - stack) == level + 1) {
+    match = sp[-1] ? query->counts[level] == query->indexes[level] : keyMatch;
+    if (match) query->found = level + 1 == count ? static_cast<int64_t>(t) : -1;
+  }
+  switch (c) {
+    case '{':
+    case '[': {
+      const bool array = c == '[';
+      if (in[idx[t + 1]] == c + 2) {  // '{' + 2 == '}', '[' + 2 == ']'
+        t += 2;
+        goto after;
+      }
+      if (sp == limit) {
+        size_t depth = static_cast<size_t>(sp - stack);
+        storage.resize(storage.size() * 2);
+        stack = storage.data();
+        limit = stack + storage.size();
+        sp = stack + depth;
+      }
+      *sp++ = array;
+      t++;
+      if (Q && match && level + 1 < count) {
+        level++;
+        query->counts[level] = 0;
+      }
+      if (array) goto value;
+      goto key;
+    }
+    case '"':
+      if (!StringAt(s, pos, idx[t + 1], &close, &escaped)) return false;
+      t++;
+      goto after;
+    case 't':
+    case 'f':
+    case 'n':
+      if (!LiteralAt(s.At(pos))) return false;
+      t++;
+      goto after;
+    default: {
+      // The token runs to the next structural, less whitespace (stage 1 starts a new
+      // structural at any non-whitespace byte after whitespace); a number is never the last
+      // structural here.
+      size_t end = idx[t + 1];
+      while (kTables.ws[in[end - 1]]) end--;
+      const uint32_t length = static_cast<uint32_t>(end - pos);
+      if (length < 32) {
+        const uint8_t* w = s.At(pos);
+        if (__builtin_expect(!PlainNumber(w, length), 0) && NumberAt(w) <= 0) return false;
+      } else if (!LongNumber(s, pos)) {
+        return false;
+      }
+      t++;
+      goto after;
+    }
+  }
+}
+
+key : {
+  const uint32_t pos = idx[t];
+  const uint32_t colon = idx[t + 1];
+  if (in[pos] != '"' || in[colon] != ':' || !StringAt(s, pos, colon, &close, &escaped)) return false;
+  if (Q) {
+    keyMatch = static_cast<uint32_t>(sp - stack) == level + 1 &&
+               KeyEquals(in + pos + 1, close - pos - 1, escaped, query->tokens[level], query->key);
+  }
+  t += 2;
+  goto value;
+}
+
+after : {
+  if (sp == stack) return t == n;
+  if (t >= n) return false;
+  const uint8_t c = in[idx[t]];
+  if (c == ',') {
+    t++;
+    if (sp[-1]) {
+      if (Q && static_cast<uint32_t>(sp - stack) == level + 1) query->counts[level]++;
+      goto value;
+    }
+    goto key;
+  }
+  if (c == (sp[-1] ? ']' : '}')) {
+    if (Q && static_cast<uint32_t>(sp - stack) == level + 1 && level > 0) level--;
+    sp--;
+    t++;
+    goto after;
+  }
+  return false;
+}
+}
+
+}  // namespace
+
+bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query) {
+  if (n == 0 || len == 0) return false;
+  Source s(in, len);
+  const uint8_t first = in[idx[0]];
+  if (first != '{' && first != '[') {
+    // A scalar or string document: one token.
+    if (n != 1) return false;
+    if (query) query->found = query->count == 0 ? 0 : -1;
+    size_t close;
+    bool escaped;
+    switch (first) {
+      case '"':
+        return StringAt(s, idx[0], len, &close, &escaped);
+      case 't':
+      case 'f':
+      case 'n':
+        return LiteralAt(s.At(idx[0]));
+      default: {
+        int r = NumberAt(s.At(idx[0]));
+        return r > 0 || (r < 0 && LongNumber(s, idx[0]));
+      }
+    }
+  }
+  const uint8_t last = in[idx[n - 1]];
+  if (last != '}' && last != ']') return false;
+  if (stack.size() < 1024) stack.resize(1024);
+  if (!query || query->count == 0) {
+    if (query) query->found = 0;
+    return WalkContainer<false>(s, idx, n, stack, nullptr);
+  }
+  query->found = -1;
+  query->indexes.resize(query->count);
+  query->counts.assign(query->count + 1, 0);
+  for (size_t k = 0; k < query->count; k++) {
+    if (!CanonicalIndex(query->tokens[k], &query->indexes[k])) query->indexes[k] = ~uint64_t(0);
+  }
+  return WalkContainer<true>(s, idx, n, stack, query);
+}
+
+}  // namespace jsonwalk
+}  // namespace afterburner
