@@ -1,0 +1,245 @@
+'use strict';
+// json.get and json.validate read the caller's bytes in place (no padded copy) and find the
+// pointer in the same pass that validates the whole document. These tests aim at that path:
+// documents that end exactly where the view ends (with bytes after the view that would change the
+// verdict if they were read), numbers, literals and escapes at the very end, tiny and long
+// tokens, escaped keys on the pointer's path, duplicates, and views on shared memory.
+// Every expectation is the builtin's own answer (JSON.parse of buf.toString(), then a plain
+// RFC 6901 walk).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const util = require('node:util');
+const { ROOT } = require('./helpers');
+
+const { json } = require(ROOT);
+const builtin = JSON.parse;
+
+function outcome(fn) {
+  try {
+    return { ok: true, value: fn() };
+  } catch (err) {
+    return { ok: false, name: err && err.constructor && err.constructor.name, message: err && err.message };
+  }
+}
+
+function sameValue(a, b) {
+  const stack = [[a, b]];
+  while (stack.length) {
+    const [x, y] = stack.pop();
+    if (x === null || typeof x !== 'object' || y === null || typeof y !== 'object') {
+      if (!Object.is(x, y)) return false;
+      continue;
+    }
+    if (Array.isArray(x) !== Array.isArray(y) || Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) return false;
+    const kx = Reflect.ownKeys(x);
+    const ky = Reflect.ownKeys(y);
+    if (kx.length !== ky.length || kx.some((k, i) => k !== ky[i])) return false;
+    for (const k of kx) stack.push([x[k], y[k]]);
+  }
+  return true;
+}
+
+function sameOutcome(got, want) {
+  if (got.ok !== want.ok) return false;
+  if (!got.ok) return got.name === want.name && got.message === want.message;
+  return sameValue(got.value, want.value);
+}
+
+function tokensOf(pointer) {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** What json.get must answer: the builtin's parse, then an RFC 6901 walk (canonical array indexes). */
+function reference(text, pointer) {
+  let cur = builtin(text);
+  for (const t of tokensOf(pointer)) {
+    if (Array.isArray(cur)) cur = /^(0|[1-9][0-9]{0,8})$/.test(t) && Number(t) < cur.length ? cur[Number(t)] : undefined;
+    else if (cur !== null && typeof cur === 'object') cur = Object.prototype.hasOwnProperty.call(cur, t) ? cur[t] : undefined;
+    else cur = undefined;
+    if (cur === undefined) break;
+  }
+  return cur;
+}
+
+// Bytes placed around a view: each would change a verdict if the walk read past the view's end
+// (or before its start): digits and exponent letters extend a number, letters extend a literal,
+// a quote or backslash changes a string, a bracket closes a container.
+const AROUND = ['5', 'e', '.', 'x', '"', '\\', ']', '}', '0', 'u', ' '];
+
+/** The document's bytes as views that end exactly at their last byte, with hostile neighbours. */
+function views(text, seed) {
+  const bytes = Buffer.from(text);
+  const out = [];
+  // An exact-size ArrayBuffer (nothing after the view in JavaScript's eyes).
+  const exact = new Uint8Array(new ArrayBuffer(bytes.length));
+  exact.set(bytes);
+  out.push(['exact', exact]);
+  // Views inside a larger buffer, at an odd offset, with a hostile byte on each side.
+  const pre = AROUND[seed % AROUND.length];
+  const post = AROUND[(seed * 7 + 3) % AROUND.length];
+  const big = Buffer.from(`${pre.repeat(3)}${text}${post.repeat(70)}`);
+  out.push([`inside ${JSON.stringify(pre)}..${JSON.stringify(post)}`, new Uint8Array(big.buffer, big.byteOffset + Buffer.byteLength(pre.repeat(3)), bytes.length)]);
+  out.push(['Buffer.subarray', big.subarray(3, 3 + bytes.length)]);
+  if (typeof SharedArrayBuffer === 'function') {
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 8), 4, bytes.length);
+    shared.set(bytes);
+    out.push(['SharedArrayBuffer', shared]);
+  }
+  return out;
+}
+
+function check(text, pointers, problems, seed = 0) {
+  const want = outcome(() => builtin(text));
+  for (const [how, view] of views(text, seed)) {
+    const valid = json.validate(view);
+    if (valid !== want.ok) problems.push(`validate(${how}) ${JSON.stringify(text.slice(-80))}: ${valid}, builtin ${want.ok}`);
+    for (const pointer of pointers) {
+      const expect = outcome(() => reference(text, pointer));
+      const got = outcome(() => json.get(view, pointer));
+      if (!sameOutcome(got, expect)) {
+        problems.push(`get(${how}, ${JSON.stringify(pointer)}) on ${JSON.stringify(text.slice(-80))}: ${util.inspect(got).slice(0, 200)} vs ${util.inspect(expect).slice(0, 200)}`);
+      }
+    }
+  }
+  // The string form takes the copying path: same answers.
+  if (json.validate(text) !== want.ok) problems.push(`validate(string) ${JSON.stringify(text.slice(-80))}`);
+}
+
+function report(problems) {
+  assert.deepEqual(problems.slice(0, 10), [], `${problems.length} difference(s)`);
+}
+
+const NUMBERS = [
+  '0', '-0', '1', '-1', '12', '0.5', '-0.5', '10.25', '1e5', '1E5', '1e+5', '1e-5', '-1.5E-10', '0e0', '0.0e-0',
+  '123456789012345678901234567890', '-12345678901234567890.123456789012345678e-123456', '1'.repeat(31), '1'.repeat(32), '1'.repeat(33),
+  `0.${'7'.repeat(40)}`, `-${'9'.repeat(29)}.5`, `${'2'.repeat(30)}e5`,
+  // invalid
+  '01', '-01', '00', '1.', '.5', '-', '--1', '+1', '1e', '1e+', '1e-', '1.e5', '1.5.5', '1e5e5', '1e5.5', '1-2', '1+2', '0x10',
+  '1..2', '-.5', '1ee5', '1e5-', 'NaN', '-Infinity', `${'1'.repeat(40)}.`, `${'1'.repeat(40)}e`, `0${'1'.repeat(40)}`, `1.${'5'.repeat(35)}x`,
+];
+const LITERALS = ['true', 'false', 'null', 'tru', 'fals', 'nul', 'truex', 'nulll', 'True', 'f', 'n'];
+const STRINGS = [
+  '""', '"a"', '"\\n"', '"\\u00e9"', '"\\ud83d\\ude00"', '"\\ud800"', `"${'x'.repeat(31)}"`, `"${'x'.repeat(40)}\\t"`,
+  `"${'\\u0041'.repeat(12)}"`, '"\\/\\b\\f\\r\\"\\\\"',
+  // invalid
+  '"\\x"', '"\\u12"', '"\\u12g4"', '"\\', '"abc', `"${'y'.repeat(40)}\\q"`, `"${'\\u00e9'.repeat(8)}\\u00"`, '"\\U0041"', '"\u0001"',
+];
+
+test('numbers, literals and strings as whole documents, last in an array and last in an object, at the very end of the bytes', () => {
+  const problems = [];
+  let seed = 0;
+  for (const token of [...NUMBERS, ...LITERALS, ...STRINGS]) {
+    for (const text of [token, ` ${token} `, `[${token}]`, `[1,${token}]`, `{"k":${token}}`, `{"a":[0],"k":${token}}`, `[${token} ]`, `[${'"pad",'.repeat(20)}${token}]`]) {
+      check(text, ['', '/k', '/0', '/1', '/a/0', '/20'], problems, seed++);
+    }
+  }
+  report(problems);
+});
+
+test('tiny documents and truncations of a document at every length', () => {
+  const problems = [];
+  for (const text of ['', ' ', '1', '-', '"', '[', '{', '[]', '{}', '""', '[1]', '{"a":1}', 'tr', 'n', '0 ', ' 0']) check(text, ['', '/a', '/0'], problems);
+  const doc = '{"a":[1,-2.5e3,true,null,"s\\u00e9\\n"],"b":{"c":{},"d":[]},"e":-0,"f":"\\ud83d\\ude00"}';
+  for (let n = 0; n <= doc.length; n++) check(doc.slice(0, n), ['/a/1', '/b/c', '/e', '/f', '/a/4'], problems, n);
+  report(problems);
+});
+
+test('pointers: escaped keys on the path, duplicates at every level, indexes, empty containers and scalars on the way', () => {
+  const problems = [];
+  const docs = [
+    '{"\\u0061":{"b":1},"c":2}',
+    '{"a":{"b":1},"\\u0061":{"b":2}}',
+    '{"\\ud83d\\ude00":{"x":[1,2]},"\\ud800":3,"\\udc00x":4}',
+    '{"a\\/b":1,"a\\\\b":2,"a\\"b":3,"\\t":4,"\\u0000":5,"\\u00e9":6,"é":7}',
+    '{"a":{"b":{"c":1}},"a":{"b":2}}',
+    '{"a":{"b":{"c":1}},"a":{"x":2}}',
+    '{"a":[{"b":1},{"b":2,"b":3}],"a":[{"b":4}]}',
+    '{"a":[],"b":{},"c":[[]],"d":[{}],"e":"s","f":1}',
+    '[[[0,1,[2,[3,4]]],5],[6]]',
+    '{"":{"":[{"":1}]}}',
+    '{"0":{"1":2},"00":3,"-1":4}',
+    `{"long${'k'.repeat(40)}":{"inner":1},"z":[${'1,'.repeat(50)}"last"]}`,
+    '{"a":1,"b":[1,2,3],"a":{"b":[4,5]}}',
+  ];
+  const pointers = ['', '/a', '/a/b', '/a/b/c', '/a/0', '/a/1/b', '/a/0/b', '/c', '/\ud83d\ude00', '/\ud83d\ude00/x/1', '/\ud800', '/a~1b', '/a\\b', '/a"b',
+    '/\t', '/\u0000', '/\u00e9', '/é', '/a/x', '/b/0', '/c/0', '/c/0/0', '/d/0', '/d/0/x', '/e/0', '/f/x', '/0/0/2/1/0', '/0/0/2/1/1', '/1/0', '/1/1',
+    '//', '///0', '/0', '/0/1', '/00', '/-1', `/long${'k'.repeat(40)}/inner`, '/z/50', '/z/49', '/z/51', '/a/b/1'];
+  for (const doc of docs) {
+    check(doc, pointers, problems);
+    // The same document deep inside a larger one, so the path starts below the root.
+    const wrapped = `{"pad":[${'{"q":[1,2]},'.repeat(30)}0],"w":${doc}}`;
+    check(wrapped, pointers.map((p) => `/w${p}`), problems);
+  }
+  report(problems);
+});
+
+/** A seeded generator of documents with every kind of token, plus mutations of them. */
+function generator(seed) {
+  let s = seed >>> 0;
+  const rand = (n) => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * n | 0;
+  };
+  const KEYS = ['a', 'b', 'c', 'é', '\\u0062', 'a\\/b', '0', '1', '', 'long_key_that_is_longer_than_thirty_two_bytes'];
+  const SCALARS = ['0', '-0', '1', '-12.5', '3e7', '1.25E-3', '123456789012345678901234567890.5', 'true', 'false', 'null', '""', '"x"', '"\\u00e9\\n"', `"${'w'.repeat(35)}"`];
+  function value(depth) {
+    const r = rand(depth > 3 ? 3 : 6);
+    if (r < 3) return SCALARS[rand(SCALARS.length)];
+    if (r < 4) {
+      const n = rand(5);
+      return `[${Array.from({ length: n }, () => value(depth + 1)).join(rand(2) ? ',' : ', ')}]`;
+    }
+    const n = rand(5);
+    return `{${Array.from({ length: n }, () => `"${KEYS[rand(KEYS.length)]}"${rand(2) ? ':' : ' : '}${value(depth + 1)}`).join(',')}}`;
+  }
+  const ALPHABET = '{}[]":,.-+eE0123456789 \\ubntrx\u00e9';
+  function mutate(text) {
+    const chars = text.split('');
+    for (let e = 1 + rand(2); e > 0; e--) {
+      const at = rand(chars.length + 1);
+      const c = ALPHABET[rand(ALPHABET.length)];
+      const op = rand(3);
+      if (op === 0) chars[at] = c;
+      else if (op === 1) chars.splice(at, 0, c);
+      else chars.splice(at, 1);
+    }
+    return chars.join('');
+  }
+  return { rand, value, mutate };
+}
+
+/** Pointers to values that exist (taken from the builtin's result), and near misses. */
+function pointersInto(text, rand) {
+  let cur;
+  try {
+    cur = builtin(text);
+  } catch {
+    return ['', '/a', '/0'];
+  }
+  const esc = (k) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+  let pointer = '';
+  const out = [''];
+  while (cur !== null && typeof cur === 'object') {
+    const keys = Object.keys(cur);
+    if (!keys.length) break;
+    const k = keys[rand(keys.length)];
+    pointer += `/${esc(k)}`;
+    out.push(pointer, `${pointer}/0`, `${pointer}x`);
+    cur = cur[k];
+  }
+  return out;
+}
+
+test('seeded random documents and mutations: get and validate equal the builtin on in-place views', () => {
+  const problems = [];
+  const g = generator(20261125);
+  for (let i = 0; i < 1500 && problems.length < 10; i++) {
+    const text = g.value(0);
+    const doc = i % 3 === 2 ? g.mutate(text) : text;
+    check(doc, pointersInto(doc, g.rand), problems, i);
+  }
+  report(problems);
+});
