@@ -353,21 +353,25 @@ bool CanonicalIndex(const std::string& token, uint64_t* index) {
   return true;
 }
 
-// A document whose first structural is '{' or '[' and whose last one is '}' or ']' (checked by
-// the caller): then no state below reads past the last structural except `after`, which checks.
+// Walks the value that starts at structural index t0, a container, in a document whose first
+// structural is '{' or '[' and whose last one is '}' or ']' (checked by Walk): then no state
+// below reads past the last structural except `after`, which checks. Returns the index just
+// past the value, or 0 when the document is invalid.
 //
-// With a query (Q): `level` tokens have led to the innermost container on the path, which is
-// open at depth level + 1; keys and array positions at that depth are compared with
-// tokens[level]. A match resets `found` (a later duplicate key replaces an earlier one's value,
-// so whatever was found under the earlier one no longer counts) and either sets it (last token)
-// or makes the value's container the new innermost one on the path.
+// With a query (Q), only the containers on the pointer's path are walked here; every other
+// container (and the found value) is walked by WalkValue<false>, which has no pointer work.
+// `level` tokens have led to the innermost path container; keys and array positions in it are
+// compared with tokens[level]. A match resets `found` (a later duplicate key replaces an earlier
+// one's value, so whatever was found under the earlier one no longer counts) and either sets it
+// (last token) or makes the value the new innermost path container.
 template <bool Q>
-bool WalkContainer(const Source& s, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& storage, Query* query) {
+uint32_t WalkValue(const Source& s, const uint32_t* idx, uint32_t n, uint32_t t0, std::vector<uint8_t>& storage, Query* query) {
   const uint8_t* in = s.in;
-  uint8_t* stack = storage.data();
-  uint8_t* limit = stack + storage.size();
+  std::vector<uint8_t>& store = Q ? query->path : storage;
+  uint8_t* stack = store.data();
+  uint8_t* limit = stack + store.size();
   uint8_t* sp = stack;  // open containers: 1 array, 0 object; sp[-1] is the innermost
-  uint32_t t = 0;
+  uint32_t t = t0;
   uint32_t level = 0;
   const uint32_t count = Q ? static_cast<uint32_t>(query->count) : 0;
   bool keyMatch = false;
@@ -377,14 +381,22 @@ bool WalkContainer(const Source& s, const uint32_t* idx, uint32_t n, std::vector
 value : {
   const uint32_t pos = idx[t];
   const uint8_t c = in[pos];
-  bool match = false;
-  if (Q && static_cast<uint32_t>(sp - stack) == level + 1) {
-    match = sp[-1] ? query->counts[level] == query->indexes[level] : keyMatch;
-    if (match) query->found = level + 1 == count ? static_cast<int64_t>(t) : -1;
+  bool descend = true;  // without a query, every container is walked here
+  if (Q) {
+    if (sp != stack) {
+      const bool match = sp[-1] ? query->counts[level] == query->indexes[level] : keyMatch;
+      if (match) query->found = level + 1 == count ? static_cast<int64_t>(t) : -1;
+      descend = match && level + 1 < count;
+    }  // else the root: always on the path
   }
   switch (c) {
     case '{':
     case '[': {
+      if (Q && !descend) {
+        t = WalkValue<false>(s, idx, n, t, storage, nullptr);
+        if (!t) return 0;
+        goto after;
+      }
       const bool array = c == '[';
       if (in[idx[t + 1]] == c + 2) {  // '{' + 2 == '}', '[' + 2 == ']'
         t += 2;
@@ -392,28 +404,28 @@ value : {
       }
       if (sp == limit) {
         size_t depth = static_cast<size_t>(sp - stack);
-        storage.resize(storage.size() * 2);
-        stack = storage.data();
-        limit = stack + storage.size();
+        store.resize(store.size() * 2);
+        stack = store.data();
+        limit = stack + store.size();
         sp = stack + depth;
       }
-      *sp++ = array;
-      t++;
-      if (Q && match && level + 1 < count) {
+      if (Q && sp != stack) {
         level++;
         query->counts[level] = 0;
       }
+      *sp++ = array;
+      t++;
       if (array) goto value;
       goto key;
     }
     case '"':
-      if (!StringAt(s, pos, idx[t + 1], &close, &escaped)) return false;
+      if (!StringAt(s, pos, idx[t + 1], &close, &escaped)) return 0;
       t++;
       goto after;
     case 't':
     case 'f':
     case 'n':
-      if (!LiteralAt(s.At(pos))) return false;
+      if (!LiteralAt(s.At(pos))) return 0;
       t++;
       goto after;
     default: {
@@ -425,9 +437,9 @@ value : {
       const uint32_t length = static_cast<uint32_t>(end - pos);
       if (length < 32) {
         const uint8_t* w = s.At(pos);
-        if (__builtin_expect(!PlainNumber(w, length), 0) && NumberAt(w) <= 0) return false;
+        if (__builtin_expect(!PlainNumber(w, length), 0) && NumberAt(w) <= 0) return 0;
       } else if (!LongNumber(s, pos)) {
-        return false;
+        return 0;
       }
       t++;
       goto after;
@@ -438,34 +450,31 @@ value : {
 key : {
   const uint32_t pos = idx[t];
   const uint32_t colon = idx[t + 1];
-  if (in[pos] != '"' || in[colon] != ':' || !StringAt(s, pos, colon, &close, &escaped)) return false;
-  if (Q) {
-    keyMatch = static_cast<uint32_t>(sp - stack) == level + 1 &&
-               KeyEquals(in + pos + 1, close - pos - 1, escaped, query->tokens[level], query->key);
-  }
+  if (in[pos] != '"' || in[colon] != ':' || !StringAt(s, pos, colon, &close, &escaped)) return 0;
+  if (Q) keyMatch = KeyEquals(in + pos + 1, close - pos - 1, escaped, query->tokens[level], query->key);
   t += 2;
   goto value;
 }
 
 after : {
-  if (sp == stack) return t == n;
-  if (t >= n) return false;
+  if (sp == stack) return t;
+  if (t >= n) return 0;
   const uint8_t c = in[idx[t]];
   if (c == ',') {
     t++;
     if (sp[-1]) {
-      if (Q && static_cast<uint32_t>(sp - stack) == level + 1) query->counts[level]++;
+      if (Q) query->counts[level]++;
       goto value;
     }
     goto key;
   }
   if (c == (sp[-1] ? ']' : '}')) {
-    if (Q && static_cast<uint32_t>(sp - stack) == level + 1 && level > 0) level--;
     sp--;
+    if (Q && sp != stack) level--;
     t++;
     goto after;
   }
-  return false;
+  return 0;
 }
 }
 
@@ -499,15 +508,16 @@ bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::v
   if (stack.size() < 1024) stack.resize(1024);
   if (!query || query->count == 0) {
     if (query) query->found = 0;
-    return WalkContainer<false>(s, idx, n, stack, nullptr);
+    return WalkValue<false>(s, idx, n, 0, stack, nullptr) == n;
   }
   query->found = -1;
   query->indexes.resize(query->count);
   query->counts.assign(query->count + 1, 0);
+  if (query->path.size() < query->count + 2) query->path.resize(query->count + 2);
   for (size_t k = 0; k < query->count; k++) {
     if (!CanonicalIndex(query->tokens[k], &query->indexes[k])) query->indexes[k] = ~uint64_t(0);
   }
-  return WalkContainer<true>(s, idx, n, stack, query);
+  return WalkValue<true>(s, idx, n, 0, stack, query) == n;
 }
 
 }  // namespace jsonwalk

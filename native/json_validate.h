@@ -21,6 +21,7 @@ struct Query {
   std::vector<uint64_t> indexes;  // per token: its canonical array index, or ~0 when it is none
   std::vector<uint64_t> counts;   // per path level: elements seen in the array on the path
   std::string key;                // an escaped key, unescaped
+  std::vector<uint8_t> path;      // the open containers on the path
 };
 
 // Whether `in[0, len)` is one JSON text, given simdjson's stage 1 output for it (`idx[0, n)`,
