@@ -246,16 +246,14 @@ bool EscapesOk(const uint8_t* p, const uint8_t* end) {
 }
 
 // The string whose opening quote is in[open], with the next structural at `next` (or the end
-// of the input): false when it is not followed by whitespace then `next` or has a bad escape.
-// Sets *close to its closing quote and *escaped when it holds a backslash.
-inline bool StringAt(const Source& s, uint32_t open, size_t next, size_t* close, bool* escaped) {
+// of the input). Stage 1 leaves nothing but whitespace between a closing quote and the next
+// structural (any other byte there starts a structural itself), so the escapes are checked over
+// [open + 1, next) without finding the closing quote first: the quote and the whitespace after
+// it hold no backslash, and no escape runs past the quote (stage 1 would not have closed the
+// string there). False on a bad escape; sets *escaped when the string holds a backslash.
+inline bool StringOk(const Source& s, uint32_t open, size_t next, bool* escaped) {
   const uint8_t* in = s.in;
-  size_t q = next;
-  while (q > open + 1 && kTables.ws[in[q - 1]]) q--;
-  if (q <= open + 1 || in[q - 1] != '"') return false;
-  q--;
-  *close = q;
-  size_t n = q - open - 1;
+  const size_t n = next - open - 1;
   const uint8_t* p;
   if (n < 32) {
     uint32_t bits = BackslashBits(s.At(open + 1)) & ((1u << n) - 1);
@@ -273,7 +271,14 @@ inline bool StringAt(const Source& s, uint32_t open, size_t next, size_t* close,
     p = static_cast<const uint8_t*>(hit);
   }
   *escaped = true;
-  return EscapesOk(p, in + q);
+  return EscapesOk(p, in + next);
+}
+
+// The closing quote of a string StringOk accepted: the last quote before `next`.
+inline size_t CloseQuote(const uint8_t* in, uint32_t open, size_t next) {
+  size_t q = next - 1;
+  while (q > open && in[q] != '"') q--;
+  return q;
 }
 
 inline uint32_t Hex4(const uint8_t* p) {
@@ -375,7 +380,6 @@ uint32_t WalkValue(const Source& s, const uint32_t* idx, uint32_t n, uint32_t t0
   uint32_t level = 0;
   const uint32_t count = Q ? static_cast<uint32_t>(query->count) : 0;
   bool keyMatch = false;
-  size_t close;
   bool escaped;
 
 value : {
@@ -419,7 +423,7 @@ value : {
       goto key;
     }
     case '"':
-      if (!StringAt(s, pos, idx[t + 1], &close, &escaped)) return 0;
+      if (!StringOk(s, pos, idx[t + 1], &escaped)) return 0;
       t++;
       goto after;
     case 't':
@@ -428,30 +432,37 @@ value : {
       if (!LiteralAt(s.At(pos))) return 0;
       t++;
       goto after;
-    default: {
-      // The token runs to the next structural, less whitespace (stage 1 starts a new
-      // structural at any non-whitespace byte after whitespace); a number is never the last
-      // structural here.
-      size_t end = idx[t + 1];
-      while (kTables.ws[in[end - 1]]) end--;
-      const uint32_t length = static_cast<uint32_t>(end - pos);
-      if (length < 32) {
-        const uint8_t* w = s.At(pos);
-        if (__builtin_expect(!PlainNumber(w, length), 0) && NumberAt(w) <= 0) return 0;
-      } else if (!LongNumber(s, pos)) {
-        return 0;
-      }
-      t++;
-      goto after;
-    }
+    default:
+      goto number;
   }
+}
+
+number : {
+  // The token runs to the next structural, less whitespace (stage 1 starts a new structural at
+  // any non-whitespace byte after whitespace); a number is never the last structural here.
+  const uint32_t pos = idx[t];
+  const uint32_t next = idx[t + 1];
+  size_t end = next;
+  while (kTables.ws[in[end - 1]]) end--;
+  const uint32_t length = static_cast<uint32_t>(end - pos);
+  if (length < 32) {
+    const uint8_t* w = s.At(pos);
+    if (__builtin_expect(!PlainNumber(w, length), 0) && NumberAt(w) <= 0) return 0;
+  } else if (!LongNumber(s, pos)) {
+    return 0;
+  }
+  t++;
+  goto after;
 }
 
 key : {
   const uint32_t pos = idx[t];
   const uint32_t colon = idx[t + 1];
-  if (in[pos] != '"' || in[colon] != ':' || !StringAt(s, pos, colon, &close, &escaped)) return 0;
-  if (Q) keyMatch = KeyEquals(in + pos + 1, close - pos - 1, escaped, query->tokens[level], query->key);
+  if (in[pos] != '"' || in[colon] != ':' || !StringOk(s, pos, colon, &escaped)) return 0;
+  if (Q) {
+    const size_t close = CloseQuote(in, pos, colon);
+    keyMatch = KeyEquals(in + pos + 1, close - pos - 1, escaped, query->tokens[level], query->key);
+  }
   t += 2;
   goto value;
 }
@@ -488,11 +499,10 @@ bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::v
     // A scalar or string document: one token.
     if (n != 1) return false;
     if (query) query->found = query->count == 0 ? 0 : -1;
-    size_t close;
     bool escaped;
     switch (first) {
       case '"':
-        return StringAt(s, idx[0], len, &close, &escaped);
+        return StringOk(s, idx[0], len, &escaped);
       case 't':
       case 'f':
       case 'n':
