@@ -13,7 +13,7 @@
 #include <cstring>
 
 #if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
-#include <emmintrin.h>
+#include <immintrin.h>
 #define AB_WALK_SSE2 1
 #endif
 
@@ -43,6 +43,7 @@ constexpr ByteTables MakeTables() {
 constexpr ByteTables kTables = MakeTables();
 
 inline bool IsDigit(uint8_t c) { return static_cast<uint8_t>(c - '0') < 10; }
+inline bool NumberStart(uint8_t c) { return c == '-' || IsDigit(c); }
 
 // The input, and fixed-width windows into it.
 struct Source {
@@ -209,6 +210,129 @@ __attribute__((noinline)) bool LongNumber(const Source& s, size_t pos) {
   }
   return p == end || kTables.ends[*p];
 }
+
+// Arrays of numbers (coordinates, vectors, samples) are checked 64 bytes at a time instead of
+// one token at a time, where AVX2 or AVX-512 make a window's byte classes cheap (with SSE2 alone
+// the window cost as much as the tokens it covered: measured, not used). Byte classes of a
+// 64-byte window:
+struct RunMasks {
+  uint64_t digit, dot, minus, comma, space, zero;
+};
+
+// AB_WALK_NO_RUNS: leave the window check out (the differential check builds both).
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(AB_WALK_NO_RUNS)
+#define AB_WALK_WIDE 1
+__attribute__((target("avx512f,avx512bw"))) inline RunMasks ClassifyRun512(const uint8_t* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  RunMasks m;
+  m.digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
+  m.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+  m.minus = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-'));
+  m.comma = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(','));
+  m.space = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+  m.zero = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('0'));
+  return m;
+}
+
+__attribute__((target("avx2"))) inline uint64_t Bits256(__m256i lo, __m256i hi) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(lo)) | (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(hi))) << 32);
+}
+
+__attribute__((target("avx2"))) inline uint64_t Eq256(__m256i lo, __m256i hi, char c) {
+  const __m256i x = _mm256_set1_epi8(c);
+  return Bits256(_mm256_cmpeq_epi8(lo, x), _mm256_cmpeq_epi8(hi, x));
+}
+
+__attribute__((target("avx2"))) inline RunMasks ClassifyRun256(const uint8_t* p) {
+  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+  const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+  const __m256i dl = _mm256_sub_epi8(lo, zero), dh = _mm256_sub_epi8(hi, zero);
+  RunMasks m;
+  m.digit = Bits256(_mm256_cmpeq_epi8(_mm256_min_epu8(dl, nine), dl), _mm256_cmpeq_epi8(_mm256_min_epu8(dh, nine), dh));
+  m.dot = Eq256(lo, hi, '.');
+  m.minus = Eq256(lo, hi, '-');
+  m.comma = Eq256(lo, hi, ',');
+  m.space = Eq256(lo, hi, ' ') | Eq256(lo, hi, '\n');
+  m.zero = Eq256(lo, hi, '0');
+  return m;
+}
+#endif
+
+// From in[pos], the first byte of a number in an array: how many tokens of the form
+// -?(0|[1-9][0-9]*)(.[0-9]+)? separated by exactly one ',' (with ' ' and '\n' around) it checked,
+// each one complete. It stops before anything else (a token with an exponent, other
+// whitespace, a string...) and before the last token of a window that does not end the array,
+// leaving those to the per-token walk; 0 means it checked nothing. Sets *bad when a checked
+// token or separator is invalid. Rules are bit operations on the window's masks (bit i is
+// in[pos + i]); every token in the checked region [0, cut) is complete, so no state carries
+// from one window to the next.
+template <RunMasks (*Classify)(const uint8_t*)>
+__attribute__((always_inline)) inline uint32_t NumberRunT(const Source& s, size_t pos, bool* bad, size_t* lastStart) {
+  uint32_t k = 0;
+  while (true) {
+    const uint8_t* w = s.At(pos);
+    const RunMasks m = Classify(w);
+    const uint64_t known = m.digit | m.dot | m.minus | m.comma | m.space;
+    const uint32_t limit = ~known ? static_cast<uint32_t>(__builtin_ctzll(~known)) : 64;
+    const uint64_t below = limit == 64 ? ~uint64_t(0) : (uint64_t(1) << limit) - 1;
+    const uint64_t num = (m.digit | m.dot | m.minus) & below;
+    const uint64_t starts = num & ~(num << 1);
+    if (!(starts & 1)) return k;  // pos must start a token (the caller checked; never trust it)
+    // The array ends in this window: every token is complete. Otherwise stop before the last
+    // token that starts in it (it may continue past the window or run into the stop).
+    const bool ends = limit < 64 && w[limit] == ']';
+    const uint32_t cut = ends ? limit : 63 - static_cast<uint32_t>(__builtin_clzll(starts));
+    if (cut == 0) return k;
+    const uint64_t keep = (uint64_t(1) << cut) - 1;
+    const uint64_t D = m.digit & keep, T = m.dot & keep, M = m.minus & keep, C = m.comma & keep, W = m.space & keep;
+    const uint64_t N = num & keep, S = starts & keep;
+    uint64_t wrong = S & ~(D | M);                  // a token starts with a digit or '-'
+    wrong |= M & ~S;                                // '-' only first
+    wrong |= ((S & M) << 1) & ~D;                   // and a digit after it
+    wrong |= ((T << 1) | (T >> 1)) & ~D;            // '.' between digits
+    const uint64_t digitRunsAfterDot = (m.digit & keep) & ~(D << 1) & (T << 1);
+    wrong |= ((D + digitRunsAfterDot) & ~D) & T;    // a second '.' right after the first's digits
+    const uint64_t firstDigit = (S & D) | ((S & M) << 1);
+    wrong |= firstDigit & m.zero & (D >> 1);        // no leading zero
+    const uint64_t last = N & ~(N >> 1);
+    wrong |= last & ~D;                             // a digit last
+    const uint64_t afterComma = (C << 1) & keep;    // two ',' (through whitespace)
+    wrong |= ((afterComma & ~W) | ((W + (afterComma & W)) & ~W)) & C;
+    const uint64_t afterToken = last << 1;          // two tokens with no ',' between
+    wrong |= ((afterToken & ~W) | ((W + (afterToken & W)) & ~W)) & starts;
+    if (wrong) {
+      *bad = true;
+      return k;
+    }
+    k += static_cast<uint32_t>(__builtin_popcountll(S));
+    *lastStart = pos + 63 - static_cast<uint32_t>(__builtin_clzll(S));
+    if (ends) return k;
+    pos += cut;
+  }
+}
+
+#ifdef AB_WALK_WIDE
+__attribute__((target("avx512f,avx512bw"), flatten)) uint32_t NumberRun512(const Source& s, size_t pos, bool* bad, size_t* lastStart) {
+  return NumberRunT<ClassifyRun512>(s, pos, bad, lastStart);
+}
+__attribute__((target("avx2"), flatten)) uint32_t NumberRun256(const Source& s, size_t pos, bool* bad, size_t* lastStart) {
+  return NumberRunT<ClassifyRun256>(s, pos, bad, lastStart);
+}
+#endif
+
+using NumberRunFn = uint32_t (*)(const Source&, size_t, bool*, size_t*);
+
+// The widest NumberRun this processor runs, or none (then every number is checked alone).
+NumberRunFn PickNumberRun() {
+#ifdef AB_WALK_WIDE
+  if (__builtin_cpu_supports("avx512bw")) return NumberRun512;
+  if (__builtin_cpu_supports("avx2")) return NumberRun256;
+#endif
+  return nullptr;
+}
+
+const NumberRunFn kNumberRun = PickNumberRun();
 
 inline bool LiteralAt(const uint8_t* p) {
   switch (p[0]) {
@@ -442,6 +566,25 @@ number : {
   // any non-whitespace byte after whitespace); a number is never the last structural here.
   const uint32_t pos = idx[t];
   const uint32_t next = idx[t + 1];
+  // Only for runs of at least three numbers (a window costs more than two numbers alone:
+  // canada.json's [x,y] pairs) packed at least about three to a window (mesh.pretty.json's
+  // one number per indented line was slower in windows).
+  if (!Q && kNumberRun && t + 3 < n && in[idx[t + 3]] == ',' && in[next] == ',' && sp[-1] && idx[t + 2] - pos <= 24 &&
+      NumberStart(in[pos]) && NumberStart(in[idx[t + 2]])) {
+    bool bad = false;
+    size_t lastStart = 0;
+    const uint32_t k = kNumberRun(s, pos, &bad, &lastStart);
+    if (bad) return 0;
+    if (k) {
+      // Each checked token and each ',' after all but the last is one structural: the last
+      // token checked is structural t + 2k - 2. Confirmed against stage 1 (the walk's bounds
+      // rely on staying in step with it).
+      const uint32_t u = t + 2 * k - 2;
+      if (u + 1 >= n || idx[u] != lastStart) return 0;
+      t = u + 1;
+      goto after;
+    }
+  }
   size_t end = next;
   while (kTables.ws[in[end - 1]]) end--;
   const uint32_t length = static_cast<uint32_t>(end - pos);

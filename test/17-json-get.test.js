@@ -115,7 +115,7 @@ const NUMBERS = [
   `0.${'7'.repeat(40)}`, `-${'9'.repeat(29)}.5`, `${'2'.repeat(30)}e5`,
   // invalid
   '01', '-01', '00', '1.', '.5', '-', '--1', '+1', '1e', '1e+', '1e-', '1.e5', '1.5.5', '1e5e5', '1e5.5', '1-2', '1+2', '0x10',
-  '1..2', '-.5', '1ee5', '1e5-', 'NaN', '-Infinity', `${'1'.repeat(40)}.`, `${'1'.repeat(40)}e`, `0${'1'.repeat(40)}`, `1.${'5'.repeat(35)}x`,
+  '1..2', '0...5', '1.,', '-.5', '1ee5', '1e5-', 'NaN', '-Infinity', `${'1'.repeat(40)}.`, `${'1'.repeat(40)}e`, `0${'1'.repeat(40)}`, `1.${'5'.repeat(35)}x`,
 ];
 const LITERALS = ['true', 'false', 'null', 'tru', 'fals', 'nul', 'truex', 'nulll', 'True', 'f', 'n'];
 const STRINGS = [
@@ -129,7 +129,9 @@ test('numbers, literals and strings as whole documents, last in an array and las
   const problems = [];
   let seed = 0;
   for (const token of [...NUMBERS, ...LITERALS, ...STRINGS]) {
-    for (const text of [token, ` ${token} `, `[${token}]`, `[1,${token}]`, `{"k":${token}}`, `{"a":[0],"k":${token}}`, `[${token} ]`, `[${'"pad",'.repeat(20)}${token}]`]) {
+    // Also inside dense arrays of numbers, first, middle and last (the 64-byte window path).
+    const inArrays = [`[${token},1,2,3]`, `[1,2,3,${token}]`, `[1,2,${token},3,4]`, `[${'1,'.repeat(30)}${token},5,6]`, `[${'-0.5,'.repeat(12)}${token}]`];
+    for (const text of [token, ` ${token} `, `[${token}]`, `[1,${token}]`, `{"k":${token}}`, `{"a":[0],"k":${token}}`, `[${token} ]`, `[${'"pad",'.repeat(20)}${token}]`, ...inArrays]) {
       check(text, ['', '/k', '/0', '/1', '/a/0', '/20'], problems, seed++);
     }
   }
@@ -169,6 +171,30 @@ test('pointers: escaped keys on the path, duplicates at every level, indexes, em
     // The same document deep inside a larger one, so the path starts below the root.
     const wrapped = `{"pad":[${'{"q":[1,2]},'.repeat(30)}0],"w":${doc}}`;
     check(wrapped, pointers.map((p) => `/w${p}`), problems);
+  }
+  report(problems);
+});
+
+test('long arrays of numbers (checked 64 bytes at a time where the processor has AVX2) and single-byte defects in them', () => {
+  const problems = [];
+  let s = 99;
+  const rand = (n) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
+  const TOKENS = ['0', '-0', '7', '-12', '0.5', '-0.25', '10.125', '123456789', '0.000001', '-65.613616999999977', '0.270354', '1e5', '-2.5E-3'];
+  const SEPARATORS = [',', ',', ',', ', ', ',\n  ', ' ,', '\n,\n'];
+  const DEFECTS = ['', '', '-', '.', '0', '00', ',', ' ', '+', 'e', 'x', '"', ']', '[', '\t', '..', '-.', '.-', '05', '\\'];
+  for (let i = 0; i < 1500 && problems.length < 10; i++) {
+    const count = 3 + rand(i % 10 === 0 ? 300 : 40);
+    const exotic = rand(4) === 0;
+    const parts = [];
+    for (let k = 0; k < count; k++) parts.push(TOKENS[rand(exotic ? TOKENS.length : TOKENS.length - 2)]);
+    const sep = SEPARATORS[rand(SEPARATORS.length)];
+    let text = `{"v":[${parts.join(sep)}],"w":[${parts.slice(0, 5).join(',')}]}`;
+    // One defect (or none) anywhere inside the array.
+    const defect = DEFECTS[rand(DEFECTS.length)];
+    const at = 6 + rand(Math.max(1, text.indexOf(']') - 6));
+    const op = rand(3);
+    if (defect) text = op === 0 ? text.slice(0, at) + defect + text.slice(at) : op === 1 ? text.slice(0, at) + defect + text.slice(at + 1) : text.slice(0, at) + text.slice(at + defect.length);
+    check(text, ['/v/0', `/v/${count - 1}`, '/w/4', '/w'], problems, i);
   }
   report(problems);
 });
