@@ -569,7 +569,7 @@ number : {
   // Only for runs of at least three numbers (a window costs more than two numbers alone:
   // canada.json's [x,y] pairs) packed at least about three to a window (mesh.pretty.json's
   // one number per indented line was slower in windows).
-  if (!Q && kNumberRun && t + 3 < n && in[idx[t + 3]] == ',' && in[next] == ',' && sp[-1] && idx[t + 2] - pos <= 24 &&
+  if (kNumberRun && t + 3 < n && in[idx[t + 3]] == ',' && in[next] == ',' && sp[-1] && idx[t + 2] - pos <= 24 &&
       NumberStart(in[pos]) && NumberStart(in[idx[t + 2]])) {
     bool bad = false;
     size_t lastStart = 0;
@@ -581,6 +581,14 @@ number : {
       // rely on staying in step with it).
       const uint32_t u = t + 2 * k - 2;
       if (u + 1 >= n || idx[u] != lastStart) return 0;
+      if (Q) {
+        // A path array (a query walks no other): elements counts[level] (this one, already
+        // compared in `value`) to counts[level] + k - 1. One of the others may be the target,
+        // or the step before it (then nothing is found: a number has no members).
+        const uint64_t first = query->counts[level], want = query->indexes[level];
+        if (want > first && want < first + k) query->found = level + 1 == count ? static_cast<int64_t>(t + 2 * (want - first)) : -1;
+        query->counts[level] += k - 1;  // the ',' between them, which `after` would have counted
+      }
       t = u + 1;
       goto after;
     }

@@ -199,6 +199,23 @@ test('long arrays of numbers (checked 64 bytes at a time where the processor has
   report(problems);
 });
 
+test('pointers into long arrays of numbers: every index, past the end, below a number, nested and duplicated', () => {
+  const problems = [];
+  for (const count of [3, 4, 7, 16, 33, 70, 150]) {
+    const values = Array.from({ length: count }, (_, i) => (i % 3 === 0 ? `-${i}.5` : String(i * 7)));
+    const arr = `[${values.join(',')}]`;
+    const pointers = [];
+    for (let i = 0; i <= count; i++) pointers.push(`/${i}`, `/${i}/x`, `/${i}/0`);
+    check(arr, pointers, problems, count);
+    check(`{"a":${arr},"b":1}`, pointers.map((p) => `/a${p}`), problems, count);
+    check(`[[0],${arr},[${values.slice(0, 3).join(',')}]]`, pointers.map((p) => `/1${p}`).concat(['/2/2', '/2/3', '/0/0']), problems, count);
+    // A later duplicate replaces the array: the earlier one's elements are gone.
+    check(`{"a":${arr},"a":[1,2,3,4,5]}`, ['/a/0', '/a/4', `/a/${count - 1}`, '/a/5'], problems, count);
+    check(`{"a":[1,2,3,4,5],"a":${arr}}`, ['/a/0', '/a/4', `/a/${count - 1}`, `/a/${count}`], problems, count);
+  }
+  report(problems);
+});
+
 /** A seeded generator of documents with every kind of token, plus mutations of them. */
 function generator(seed) {
   let s = seed >>> 0;
