@@ -9,7 +9,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const util = require('node:util');
-const { ROOT } = require('./helpers');
+const { spawnSync } = require('node:child_process');
+const { ROOT, cleanEnv } = require('./helpers');
 
 const { json } = require(ROOT);
 const builtin = JSON.parse;
@@ -285,4 +286,21 @@ test('seeded random documents and mutations: get and validate equal the builtin 
     check(doc, pointersInto(doc, g.rand), problems, i);
   }
   report(problems);
+});
+
+// Dense number arrays take a 64-byte window path where the processor has AVX2 or AVX-512 and a
+// per-token path elsewhere; AFTERBURNER_JSON_WIDE=0 (read when the addon loads) forces the
+// per-token one, so both are checked on any machine.
+test('the same checks with the window path switched off (AFTERBURNER_JSON_WIDE=0)', { skip: process.env.AFTERBURNER_JSON_WIDE === '0' && 'this is that run' }, () => {
+  const env = cleanEnv({ AFTERBURNER_JSON_WIDE: '0' });
+  delete env.NODE_TEST_CONTEXT;  // a standalone run that reports on stdout, not to this runner
+  const run = spawnSync(process.execPath, ['--test-reporter=tap', __filename], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  assert.equal(run.status, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`);
+  assert.match(run.stdout, /# pass [1-9]/);
+  assert.match(run.stdout, /# fail 0/);
 });
