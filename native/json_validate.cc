@@ -108,11 +108,36 @@ inline NumberMasks Classify(const uint8_t* p) {
   return m;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+// Without SSE2 (arm64...): eight bytes at a time in a 64-bit word, each comparison exact per
+// byte (no carry crosses a byte), then the bytes' high bits packed into 8 mask bits.
+inline uint64_t Word(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull, kLow7 = 0x7F7F7F7F7F7F7F7Full;
+inline uint32_t Pack(uint64_t high) { return static_cast<uint32_t>((((high & kHigh) >> 7) * 0x0102040810204080ull) >> 56); }
+inline uint64_t EqBytes(uint64_t v, uint8_t c) {
+  const uint64_t z = v ^ (kOnes * c);
+  return ~(((z & kLow7) + kLow7) | z) & kHigh;
+}
+inline uint64_t DigitBytes(uint64_t v) {
+  const uint64_t y = v & kLow7;
+  return ((y + kOnes * 0x50) & ~(y + kOnes * 0x46) & ~v) & kHigh;  // 0x30 <= byte <= 0x39
+}
+inline uint32_t BackslashBits(const uint8_t* p) {
+  uint32_t bits = 0;
+  for (int i = 0; i < 4; i++) bits |= Pack(EqBytes(Word(p + 8 * i), '\\')) << (8 * i);
+  return bits;
+}
+#else
 inline uint32_t BackslashBits(const uint8_t* p) {
   uint32_t bits = 0;
   for (uint32_t i = 0; i < 32; i++) bits |= uint32_t(p[i] == '\\') << i;
   return bits;
 }
+#endif
 #endif
 
 #ifdef AB_WALK_SSE2
@@ -124,6 +149,17 @@ inline void DigitDotBits(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
   __m128i dl = _mm_sub_epi8(lo, zero), dh = _mm_sub_epi8(hi, zero);
   *digits = Bits(_mm_cmpeq_epi8(_mm_min_epu8(dl, nine), dl), _mm_cmpeq_epi8(_mm_min_epu8(dh, nine), dh));
   *dots = Bits(_mm_cmpeq_epi8(lo, dot), _mm_cmpeq_epi8(hi, dot));
+}
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+inline void DigitDotBits(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
+  uint32_t d = 0, t = 0;
+  for (int i = 0; i < 4; i++) {
+    const uint64_t v = Word(p + 8 * i);
+    d |= Pack(DigitBytes(v)) << (8 * i);
+    t |= Pack(EqBytes(v, '.')) << (8 * i);
+  }
+  *digits = d;
+  *dots = t;
 }
 #else
 inline void DigitDotBits(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
@@ -331,6 +367,7 @@ NumberRunFn PickNumberRun() {
   const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
   if (wide && std::strcmp(wide, "0") == 0) return nullptr;
 #ifdef AB_WALK_WIDE
+  __builtin_cpu_init();  // this runs as a static initializer, maybe before libgcc's own
   if (__builtin_cpu_supports("avx512bw")) return NumberRun512;
   if (__builtin_cpu_supports("avx2")) return NumberRun256;
 #endif
