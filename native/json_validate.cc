@@ -376,6 +376,20 @@ NumberRunFn PickNumberRun() {
 
 const NumberRunFn kNumberRun = PickNumberRun();
 
+// The number token at in[pos], with the next structural at `next`: it runs to `next`, less
+// whitespace (stage 1 starts a new structural at any non-whitespace byte after whitespace).
+inline bool NumberOk(const Source& s, uint32_t pos, uint32_t next) {
+  const uint8_t* in = s.in;
+  size_t end = next;
+  while (kTables.ws[in[end - 1]]) end--;
+  const uint32_t length = static_cast<uint32_t>(end - pos);
+  if (length < 32) {
+    const uint8_t* w = s.At(pos);
+    return __builtin_expect(PlainNumber(w, length), 1) || NumberAt(w) > 0;
+  }
+  return LongNumber(s, pos);
+}
+
 inline bool LiteralAt(const uint8_t* p) {
   switch (p[0]) {
     case 't':
@@ -572,6 +586,26 @@ value : {
         t += 2;
         goto after;
       }
+      // Short arrays of numbers (coordinates, vectors: canada.json's [x,y]) in one loop,
+      // without entering the array on the stack. Longer ones continue in the generic walk
+      // (where the window check takes over) from the ',' after the fourth number.
+      bool looped = false;
+      if (!Q && array && NumberStart(in[idx[t + 1]])) {
+        looped = true;
+        uint32_t checked = 0;
+        uint32_t u = t + 1;  // a number, so not the last structural
+        while (true) {
+          if (!NumberOk(s, idx[u], idx[u + 1])) return 0;
+          const uint8_t d = in[idx[u + 1]];
+          if (d == ']') {
+            t = u + 2;
+            goto after;
+          }
+          if (d != ',' || ++checked == 4 || !NumberStart(in[idx[u + 2]])) break;
+          u += 2;
+        }
+        t = u;  // the last number checked: `after` resumes at the structural after it
+      }
       if (sp == limit) {
         size_t depth = static_cast<size_t>(sp - stack);
         store.resize(store.size() * 2);
@@ -585,6 +619,7 @@ value : {
       }
       *sp++ = array;
       t++;
+      if (looped) goto after;  // at the structural after the last number checked
       if (array) goto value;
       goto key;
     }
@@ -635,15 +670,7 @@ number : {
       goto after;
     }
   }
-  size_t end = next;
-  while (kTables.ws[in[end - 1]]) end--;
-  const uint32_t length = static_cast<uint32_t>(end - pos);
-  if (length < 32) {
-    const uint8_t* w = s.At(pos);
-    if (__builtin_expect(!PlainNumber(w, length), 0) && NumberAt(w) <= 0) return 0;
-  } else if (!LongNumber(s, pos)) {
-    return 0;
-  }
+  if (!NumberOk(s, pos, next)) return 0;
   t++;
   goto after;
 }

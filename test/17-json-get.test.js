@@ -139,6 +139,21 @@ test('numbers, literals and strings as whole documents, last in an array and las
   report(problems);
 });
 
+test('short arrays of numbers (checked in a loop of their own) followed by anything', () => {
+  const problems = [];
+  const AFTER = ['', ',', ']', '}', ':', '{}', '[]', '"x"', ' 2', 'true', ',{}', ',[]', ',"s"', ',]', ',true', ',-', ',01'];
+  let seed = 0;
+  for (let count = 1; count <= 7; count++) {
+    const nums = Array.from({ length: count }, (_, i) => (i % 2 ? '-0.5' : String(i + 1)));
+    for (const tail of AFTER) {
+      for (const text of [`[${nums.join(',')}${tail}]`, `[[${nums.join(',')}${tail}]]`, `{"a":[${nums.join(',')}${tail}],"b":[${nums.join(',')}]}`]) {
+        check(text, ['', '/0', `/${count - 1}`, '/0/0', '/a/1', '/b/0'], problems, seed++);
+      }
+    }
+  }
+  report(problems);
+});
+
 test('tiny documents and truncations of a document at every length', () => {
   const problems = [];
   for (const text of ['', ' ', '1', '-', '"', '[', '{', '[]', '{}', '""', '[1]', '{"a":1}', 'tr', 'n', '0 ', ' 0']) check(text, ['', '/a', '/0'], problems);
