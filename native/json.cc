@@ -502,101 +502,22 @@ inline bool MakeString(napi_env env, const uint8_t* p, size_t n, napi_value* out
 
 
 // ---------------------------------------------------------------------------------------------
+}  // namespace
+}  // namespace afterburner
+// Included here rather than at the top: this section (through Get) is the validate/get code.
+#include "json_validate.h"
+namespace afterburner {
+namespace {
+
 // Validation without building anything: simdjson's stage 1 (UTF-8, string extents, unescaped
 // control characters, the position of every structural character and scalar) and then a
-// grammar walk over those positions that checks number, literal and escape syntax without
-// converting numbers or unescaping strings. No depth limit (the builtin has none either).
-// kValid is certain; kInvalid means "this walk rejected it" (callers let the builtin confirm);
-// kStage1Invalid is simdjson's own certain verdict.
+// grammar walk over those positions (native/json_validate.cc) that checks number, literal and
+// escape syntax without converting numbers or unescaping strings. No depth limit (the builtin
+// has none either). kValid is certain; kInvalid means "this walk rejected it" (callers let the
+// builtin confirm); kStage1Invalid is simdjson's own certain verdict.
 enum Verdict { kValid, kInvalid, kStage1Invalid, kUnsure };
 
 inline bool IsWs(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-inline bool IsDigit(uint8_t c) { return c >= '0' && c <= '9'; }
-// What may follow a number or literal. Not '"': stage 1 does not mark a quote that directly
-// follows a scalar as structural, so `1"x"` must be rejected here.
-inline bool EndsScalar(uint8_t c) {
-  return IsWs(c) || c == ',' || c == ']' || c == '}' || c == ':' || c == '[' || c == '{';
-}
-inline bool IsHex(uint8_t c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-inline const uint8_t* SkipDigits(const uint8_t* p) {
-  while (true) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    // Per byte: t = byte ^ '0' is a digit's value when < 10. A high nibble or a low nibble >= 10
-    // marks a non-digit; a carry out of a non-digit byte can only mark bytes after it.
-    uint64_t t = v ^ 0x3030303030303030ull;
-    uint64_t nonDigit = (t & 0xF0F0F0F0F0F0F0F0ull) | (((t + 0x0606060606060606ull) & 0x1010101010101010ull) << 3);
-    if (nonDigit) return p + (__builtin_ctzll(nonDigit) >> 3);
-    p += 8;
-  }
-}
-
-// Number or literal starting at p; returns the end or nullptr. The input has >= 64 zero bytes
-// of padding after its end, so reading a few bytes past a token is safe.
-inline const uint8_t* ScalarEnd(const uint8_t* p) {
-  switch (*p) {
-    case 't':
-      return std::memcmp(p, "true", 4) == 0 ? p + 4 : nullptr;
-    case 'f':
-      return std::memcmp(p, "false", 5) == 0 ? p + 5 : nullptr;
-    case 'n':
-      return std::memcmp(p, "null", 4) == 0 ? p + 4 : nullptr;
-    default:
-      break;
-  }
-  if (*p == '-') p++;
-  if (*p == '0') {
-    p++;
-  } else if (*p >= '1' && *p <= '9') {
-    p = SkipDigits(p + 1);
-  } else {
-    return nullptr;
-  }
-  if (*p == '.') {
-    p++;
-    if (!IsDigit(*p)) return nullptr;
-    p = SkipDigits(p + 1);
-  }
-  if (*p == 'e' || *p == 'E') {
-    p++;
-    if (*p == '+' || *p == '-') p++;
-    if (!IsDigit(*p)) return nullptr;
-    p = SkipDigits(p + 1);
-  }
-  return p;
-}
-
-// The string opening at in[open]; the next structural index is `next`. Returns false when its
-// escapes are invalid or it is not followed by whitespace then `next`.
-inline bool CheckString(const uint8_t* in, uint32_t open, uint32_t next, uint32_t* close) {
-  uint32_t q = next;
-  while (q > open + 1 && IsWs(in[q - 1])) q--;
-  if (q <= open + 1 || in[q - 1] != '"') return false;
-  q--;  // closing quote
-  const uint8_t* p = in + open + 1;
-  const uint8_t* end = in + q;
-  while (p < end) {
-    const void* hit = std::memchr(p, '\\', static_cast<size_t>(end - p));
-    if (!hit) {
-      p = end;
-      break;
-    }
-    p = static_cast<const uint8_t*>(hit);
-    uint8_t c = p[1];
-    if (c == 'u') {
-      if (!(IsHex(p[2]) && IsHex(p[3]) && IsHex(p[4]) && IsHex(p[5]))) return false;
-      p += 6;
-    } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
-      p += 2;
-    } else {
-      return false;
-    }
-  }
-  if (p != end) return false;  // an escape ran past the closing quote
-  *close = q;
-  return true;
-}
 
 Verdict Stage1(JsonState& s, const uint8_t* in, size_t len) {
   if (len == 0) return kStage1Invalid;
@@ -617,65 +538,14 @@ Verdict Stage1(JsonState& s, const uint8_t* in, size_t len) {
   }
 }
 
-Verdict FastValidate(JsonState& s, const uint8_t* in, size_t len) {
+// `in` need not be padded (stage 1 and the walk read nothing past `len`). With a query, the
+// walk also finds the pointer's value (query->found).
+Verdict FastValidate(JsonState& s, const uint8_t* in, size_t len, jsonwalk::Query* query) {
   Verdict v = Stage1(s, in, len);
   if (v != kValid) return v;
   const uint32_t* idx = s.parser.implementation->structural_indexes.get();
-  const uint32_t n = s.parser.implementation->n_structural_indexes;
-  std::vector<uint8_t>& stack = s.stack;
-  stack.clear();
-  uint32_t t = 0;
-  enum { VALUE, KEY, AFTER } state = VALUE;
-  while (true) {
-    if (state == AFTER) {
-      if (stack.empty()) return t == n ? kValid : kInvalid;
-      if (t >= n) return kInvalid;
-      uint8_t c = in[idx[t]];
-      if (c == ',') {
-        t++;
-        state = stack.back() == '{' ? KEY : VALUE;
-      } else if ((c == '}' && stack.back() == '{') || (c == ']' && stack.back() == '[')) {
-        stack.pop_back();
-        t++;
-      } else {
-        return kInvalid;
-      }
-      continue;
-    }
-    if (t >= n) return kInvalid;
-    uint32_t pos = idx[t];
-    uint8_t c = in[pos];
-    if (state == KEY) {
-      uint32_t close;
-      if (c != '"' || t + 1 >= n || !CheckString(in, pos, idx[t + 1], &close) || in[idx[t + 1]] != ':') return kInvalid;
-      t += 2;
-      state = VALUE;
-      continue;
-    }
-    // VALUE
-    if (c == '{' || c == '[') {
-      uint8_t closer = c == '{' ? '}' : ']';
-      if (t + 1 < n && in[idx[t + 1]] == closer) {
-        t += 2;
-        state = AFTER;
-      } else {
-        stack.push_back(c);
-        t++;
-        state = c == '{' ? KEY : VALUE;
-      }
-    } else if (c == '"') {
-      uint32_t close;
-      uint32_t next = t + 1 < n ? idx[t + 1] : static_cast<uint32_t>(len);
-      if (!CheckString(in, pos, next, &close)) return kInvalid;
-      t++;
-      state = AFTER;
-    } else {
-      const uint8_t* end = ScalarEnd(in + pos);
-      if (!end || !(static_cast<size_t>(end - in) == len || EndsScalar(*end))) return kInvalid;
-      t++;
-      state = AFTER;
-    }
-  }
+  const uint32_t n = static_cast<uint32_t>(s.parser.implementation->n_structural_indexes);
+  return jsonwalk::Walk(in, len, idx, n, s.stack, query) ? kValid : kInvalid;
 }
 
 // Index just past the value that starts at structural index t.
@@ -919,6 +789,40 @@ napi_value Tape(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// The bytes to validate: a Uint8Array's own memory when nothing can change it during this call
+// (not a SharedArrayBuffer, which another thread may write to), else LoadInput's padded copy.
+// Saves a copy of the whole input (about 5% of a get on canada.json, perf).
+bool InputBytes(napi_env env, JsonState& s, napi_value value, const uint8_t** data, size_t* len, uint32_t* reason) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  if (isTyped) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t length = 0, offset = 0;
+    void* bytes = nullptr;
+    bool plain = false;
+    if (napi_get_typedarray_info(env, value, &type, &length, &bytes, &ab, &offset) == napi_ok &&
+        (type == napi_uint8_array || type == napi_uint8_clamped_array || type == napi_int8_array) &&
+        napi_is_arraybuffer(env, ab, &plain) == napi_ok && plain) {
+      const uint8_t* p = static_cast<const uint8_t*>(bytes);
+      if (length >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+        *reason = REASON_BOM;  // simdjson skips a BOM; the builtin rejects it.
+        return false;
+      }
+      if (length > 0xFFFFFFF0u) {
+        *reason = REASON_TOO_LARGE;
+        return false;
+      }
+      *data = p;
+      *len = length;
+      return true;
+    }
+  }
+  if (!LoadInput(env, s, value, len, reason)) return false;
+  *data = s.input.data();
+  return true;
+}
+
 // validate(input): 1 valid, 0 invalid (simdjson and the builtin agree), -1 ask the builtin.
 napi_value Validate(napi_env env, napi_callback_info info) {
   JsonState& s = *State(env);
@@ -926,131 +830,33 @@ napi_value Validate(napi_env env, napi_callback_info info) {
   ArgOrUndefined(env, info, 1, argv);
   size_t len = 0;
   uint32_t reason = 0;
-  if (!LoadInput(env, s, argv[0], &len, &reason)) {
+  const uint8_t* in = nullptr;
+  if (!InputBytes(env, s, argv[0], &in, &len, &reason)) {
     // A BOM alone decides: the builtin rejects it whatever follows.
     return Int(env, reason == REASON_BOM ? 0 : -1);
   }
-  Verdict v = FastValidate(s, s.input.data(), len);
+  Verdict v = FastValidate(s, in, len, nullptr);
   ReleaseIfHuge(s, len);
   // Only simdjson's stage 1 verdicts are taken as certain rejections; the grammar walk's are
   // confirmed by the builtin (so a rejection here can never be wrong, only slower).
   return Int(env, v == kValid ? 1 : v == kStage1Invalid ? 0 : -1);
 }
 
-bool CanonicalIndex(const std::string& token, uint64_t* index) {
-  if (token.empty() || token.size() > 9 || (token.size() > 1 && token[0] == '0')) return false;
-  uint64_t value = 0;
-  for (char c : token) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *index = value;
-  return true;
-}
-
-enum GetOutcome { kFound, kAbsent, kEscapedKey, kBuiltin };
-
-// Follows the pointer over stage 1's structural indexes of a document FastValidate accepted.
-GetOutcome FindSpan(JsonState& s, const std::vector<std::string>& tokens, size_t len, uint32_t* from, uint32_t* to) {
-  const uint8_t* in = s.input.data();
-  const uint32_t* idx = s.parser.implementation->structural_indexes.get();
-  const uint32_t n = s.parser.implementation->n_structural_indexes;
-  uint32_t t = 0;
-  for (const std::string& token : tokens) {
-    uint8_t c = in[idx[t]];
-    if (c == '{') {
-      uint32_t u = t + 1;
-      uint32_t found = 0;
-      if (in[idx[u]] != '}') {
-        while (true) {
-          uint32_t open = idx[u];
-          uint32_t close = idx[u + 1];  // the ':'
-          while (IsWs(in[close - 1])) close--;
-          close--;  // closing quote
-          const uint8_t* key = in + open + 1;
-          size_t klen = close - open - 1;
-          if (std::memchr(key, '\\', klen)) return kEscapedKey;
-          // The last duplicate wins, as in the builtin's result.
-          if (klen == token.size() && std::memcmp(key, token.data(), klen) == 0) found = u + 2;
-          u = SkipStructural(in, idx, u + 2);
-          if (in[idx[u]] != ',') break;
-          u++;
-        }
-      }
-      if (!found) return kAbsent;
-      t = found;
-    } else if (c == '[') {
-      uint64_t index;
-      if (!CanonicalIndex(token, &index)) return kAbsent;
-      uint32_t u = t + 1;
-      if (in[idx[u]] == ']') return kAbsent;
-      for (uint64_t k = 0; k < index; k++) {
-        u = SkipStructural(in, idx, u);
-        if (in[idx[u]] != ',') return kAbsent;
-        u++;
-      }
-      t = u;
-    } else {
-      return kAbsent;
-    }
-  }
-  uint32_t after = SkipStructural(in, idx, t);
-  uint8_t c = in[idx[t]];
-  uint32_t end;
-  if (c == '{' || c == '[') {
-    end = idx[after - 1] + 1;
-  } else {
-    end = after < n ? idx[after] : static_cast<uint32_t>(len);
-    while (end > idx[t] && IsWs(in[end - 1])) end--;
-  }
-  *from = idx[t];
-  *to = end;
-  return kFound;
-}
-
-// The same walk on simdjson's DOM tape (keys with escapes need unescaping: the DOM has them).
-GetOutcome FindInDom(JsonState& s, const std::vector<std::string>& tokens, size_t* at) {
-  const uint64_t* tape = s.parser.doc.tape.get();
-  const uint8_t* sbuf = s.parser.doc.string_buf.get();
-  size_t i = 1;
-  for (const std::string& token : tokens) {
-    uint8_t type = static_cast<uint8_t>(tape[i] >> 56);
-    if (type == '{') {
-      size_t end = static_cast<uint32_t>(tape[i]);
-      size_t j = i + 1;
-      size_t found = 0;
-      while (j < end - 1) {
-        uint32_t klen;
-        const uint8_t* k = StringAt(sbuf, tape[j], &klen);
-        j++;
-        if (klen == token.size() && std::memcmp(k, token.data(), klen) == 0) found = j;
-        SkipValue(tape, j);
-      }
-      if (!found) return kAbsent;
-      i = found;
-    } else if (type == '[') {
-      uint64_t index;
-      if (!CanonicalIndex(token, &index)) return kAbsent;
-      size_t end = static_cast<uint32_t>(tape[i]);
-      size_t j = i + 1;
-      for (uint64_t k = 0; k < index && j < end - 1; k++) SkipValue(tape, j);
-      if (j >= end - 1) return kAbsent;
-      i = j;
-    } else {
-      return kAbsent;
-    }
-  }
-  *at = i;
-  return kFound;
-}
-
 // get(input, tokens): tokens is an array of already-unescaped reference tokens (strings).
 // Returns the strings array like tape() with the value's tape, false when the value is absent,
 // null when the builtin must decide (invalid or unsupported document).
-// The whole document is validated first (the builtin would throw on it), then only the value's
-// own bytes are parsed into a tape.
+// One pass validates the whole document (the builtin would throw on it) and finds the value;
+// then only the value's own bytes are parsed into a tape.
+// Scratch for get() kept across calls; per thread, as each thread has its own environment.
+struct GetScratch {
+  std::vector<std::string> tokens;
+  jsonwalk::Query query;
+};
+thread_local GetScratch getScratch;
+
 napi_value Get(napi_env env, napi_callback_info info) {
   JsonState& s = *State(env);
+  GetScratch& g = getScratch;
   napi_value argv[2];
   ArgOrUndefined(env, info, 2, argv);
   // META_RESET and META_BUFFERS stay set until JavaScript has acted on them (it clears them).
@@ -1060,48 +866,59 @@ napi_value Get(napi_env env, napi_callback_info info) {
   napi_get_boolean(env, false, &falseValue);
   uint32_t count = 0;
   napi_get_array_length(env, argv[1], &count);
-  std::vector<std::string> tokens(count);
+  if (g.tokens.size() < count) g.tokens.resize(count);
   for (uint32_t t = 0; t < count; t++) {
     napi_value tokenValue;
     napi_get_element(env, argv[1], t, &tokenValue);
     size_t tlen = 0;
     napi_get_value_string_utf8(env, tokenValue, nullptr, 0, &tlen);
-    tokens[t].resize(tlen + 1);
-    napi_get_value_string_utf8(env, tokenValue, &tokens[t][0], tlen + 1, &tlen);
-    tokens[t].resize(tlen);
+    std::string& token = g.tokens[t];
+    token.resize(tlen + 1);
+    napi_get_value_string_utf8(env, tokenValue, &token[0], tlen + 1, &tlen);
+    token.resize(tlen);
   }
   size_t len = 0;
   uint32_t reason = 0;
-  if (!LoadInput(env, s, argv[0], &len, &reason)) {
+  const uint8_t* in = nullptr;
+  if (!InputBytes(env, s, argv[0], &in, &len, &reason)) {
     s.meta[META_ERROR] = reason;
     return null;
   }
-  if (FastValidate(s, s.input.data(), len) != kValid) {
+  jsonwalk::Query& query = g.query;
+  query.tokens = g.tokens.data();
+  query.count = count;
+  if (FastValidate(s, in, len, &query) != kValid) {
     ReleaseIfHuge(s, len);
     return null;
   }
-  uint32_t from = 0, to = 0;
-  GetOutcome outcome = FindSpan(s, tokens, len, &from, &to);
-  napi_value out = null;
-  if (outcome == kAbsent) {
-    out = falseValue;
-  } else if (outcome == kFound) {
-    size_t span = to - from;
-    size_t need = span + simdjson::SIMDJSON_PADDING;
-    if (s.sub.size() < need) s.sub.resize(need + need / 4);
-    std::memcpy(s.sub.data(), s.input.data() + from, span);
-    std::memset(s.sub.data() + span, 0, simdjson::SIMDJSON_PADDING);
-    error_code e = s.parser.parse(s.sub.data(), span, false).error();
-    if (e) s.meta[META_ERROR] = e;
-    else out = EmitTape(env, s, s.sub.data(), 1, span);
-    if (s.sub.size() > kKeepCapacity) std::vector<uint8_t>().swap(s.sub);
-  } else if (outcome == kEscapedKey) {
-    error_code e = ParseLoaded(s, len);
-    size_t at = 0;
-    if (e) s.meta[META_ERROR] = e;
-    else if (FindInDom(s, tokens, &at) == kAbsent) out = falseValue;
-    else out = EmitTape(env, s, s.input.data(), at, len);
+  if (query.found < 0) {
+    ReleaseIfHuge(s, len);
+    return falseValue;
   }
+  // The value's bytes: from its first structural to the end of its last one (a container) or
+  // to the next structural less whitespace (a scalar or string).
+  const uint32_t* idx = s.parser.implementation->structural_indexes.get();
+  const uint32_t n = static_cast<uint32_t>(s.parser.implementation->n_structural_indexes);
+  const uint32_t t = static_cast<uint32_t>(query.found);
+  const uint32_t after = SkipStructural(in, idx, t);
+  const uint8_t c = in[idx[t]];
+  size_t from = idx[t], to;
+  if (c == '{' || c == '[') {
+    to = idx[after - 1] + 1;
+  } else {
+    to = after < n ? idx[after] : len;
+    while (to > from && IsWs(in[to - 1])) to--;
+  }
+  napi_value out = null;
+  size_t span = to - from;
+  size_t need = span + simdjson::SIMDJSON_PADDING;
+  if (s.sub.size() < need) s.sub.resize(need + need / 4);
+  std::memcpy(s.sub.data(), in + from, span);
+  std::memset(s.sub.data() + span, 0, simdjson::SIMDJSON_PADDING);
+  error_code e = s.parser.parse(s.sub.data(), span, false).error();
+  if (e) s.meta[META_ERROR] = e;
+  else out = EmitTape(env, s, s.sub.data(), 1, span);
+  if (s.sub.size() > kKeepCapacity) std::vector<uint8_t>().swap(s.sub);
   ReleaseIfHuge(s, len);
   return out;
 }
