@@ -20,12 +20,15 @@
       ],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-O2"],
-      "cflags": ["-O3"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions"],
+      # Hidden visibility: Node 22+ exports its own simdjson (3.5.x) from the node binary, and the
+      # addon's calls into simdjson would bind to those instead of the 3.9.4 compiled in here.
+      "cflags": ["-O3", "-fvisibility=hidden"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fexceptions", "-fvisibility=hidden", "-fvisibility-inlines-hidden"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "GCC_OPTIMIZATION_LEVEL": "3",
+        "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
         "MACOSX_DEPLOYMENT_TARGET": "11.0"
       }
     }

@@ -44,6 +44,18 @@ for (const [label, makePath] of Object.entries(scenarios)) {
   }
 }
 
+// Node 22+ exports its own simdjson from the node binary: an addon exporting simdjson's symbols
+// would have its calls bound to node's copy (another version, other struct layouts).
+const { spawnSync } = require('node:child_process');
+const nm = spawnSync('nm', ['--version']);
+test('the addon exports only its Node-API entry points, never simdjson', { skip: (!fs.existsSync(BUILT) && 'native addon not built') || (nm.status !== 0 && 'nm not installed') }, () => {
+  const run = spawnSync('nm', ['-D', '--defined-only', BUILT], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const names = run.stdout.split('\n').map((line) => line.trim().split(/\s+/)[2]).filter(Boolean);
+  assert.ok(names.includes('napi_register_module_v1'), names.join(' '));
+  assert.deepEqual(names.filter((n) => /simdjson|afterburner/.test(n)), []);
+});
+
 test('AFTERBURNER_NATIVE=0 disables the addon with a clear reason', () => {
   const { status, json, stderr } = runNode(PRINT_STATUS, { env: { AFTERBURNER_NATIVE: '0' } });
   assert.equal(status, 0, stderr);
