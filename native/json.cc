@@ -14,6 +14,10 @@
 #include "addon.h"
 #include "simdjson.h"
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -48,7 +52,38 @@ enum : uint32_t {
   META_SIZE = 8,
 };
 
-enum : uint32_t { REASON_MINUS_ZERO = 100, REASON_BOM = 101, REASON_REPLACEMENT = 102, REASON_TOO_LARGE = 103 };
+enum : uint32_t {
+  REASON_MINUS_ZERO = 100,
+  REASON_BOM = 101,
+  REASON_REPLACEMENT = 102,
+  REASON_TOO_LARGE = 103,
+  REASON_TWO_BYTE = 104,  // jsonTapeOneByte declined a two-byte string (not a failure: a routing answer)
+};
+
+// `bool v8::String::IsOneByte() const`, resolved from the running node binary at load time.
+// Why V8's API here: the router's question "is this string one-byte (Latin-1) or two-byte?" decides
+// whether the native path wins (a one-byte string copies out at memcpy speed; a two-byte one costs
+// 40-80 % of the builtin's whole parse to transcode), and Node-API has no O(1) answer (sampling
+// characters can miss the one non-Latin-1 character of a document). IsOneByte() reads the
+// representation bit of the string's map (cons strings included; it never scans and never
+// allocates). The addon is a Node-API build loaded by Node 20-26, so nothing from v8.h is compiled
+// in: the symbol is looked up by its Itanium-mangled name, and the call passes the napi_value
+// itself as `this`. That is exactly what `Local<String>->IsOneByte()` does: Node's
+// src/js_native_api_v8.h converts with `JsValueFromV8LocalValue(local) = reinterpret_cast<napi_value>(*local)`
+// and memcpy back (static_assert(sizeof(v8::Local<v8::Value>) == sizeof(napi_value))), i.e. a
+// napi_value is the Local's only field, and `*local` is the `this` of a member call. The function
+// is exported by the node binaries of 20.20, 22.23, 24.21 and 26.10 (nm -D). When the lookup fails
+// (another embedder, a static build, Windows) or is switched off (jsonOneByte(false)), strings take
+// the old path and the router falls back to sampling characters.
+using IsOneByteFn = bool (*)(const void* self);
+
+IsOneByteFn ResolveIsOneByte() {
+#if (defined(__unix__) || defined(__APPLE__)) && (defined(__x86_64__) || defined(__aarch64__))
+  return reinterpret_cast<IsOneByteFn>(dlsym(RTLD_DEFAULT, "_ZNK2v86String9IsOneByteEv"));
+#else
+  return nullptr;
+#endif
+}
 
 constexpr uint32_t kMaxShapeKeys = 128;
 constexpr uint32_t kKeyLimit = 1u << 16;
@@ -236,6 +271,9 @@ struct JsonState {
   std::vector<uint32_t> zeroSlots;  // nums indexes of integer zeros, in document order
   uint32_t keysBefore = 0;
   bool pendingReset = false;
+  IsOneByteFn isOneByte = nullptr;  // see ResolveIsOneByte
+  bool requireOneByte = false;      // set for the duration of jsonTapeOneByte
+  std::vector<uint32_t> highBytes;  // scratch of Latin1ToUtf8InPlace
 
   napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, concatRef = nullptr, collectRef = nullptr;
   std::vector<napi_value> values;
@@ -419,13 +457,76 @@ JsonState* State(napi_env env) {
   return static_cast<JsonState*>(data);
 }
 
-// Input bytes into the padded buffer. Strings are written as UTF-8 by V8 (lone surrogates become
+// Latin-1 bytes p[0, n) to UTF-8 in place (the buffer has room for one more byte per byte >= 0x80);
+// returns the UTF-8 length. ASCII runs move with memmove, so a document with a few accented
+// characters costs a scan, not a byte-by-byte rewrite.
+size_t Latin1ToUtf8InPlace(uint8_t* p, size_t n, std::vector<uint32_t>& high) {
+  high.clear();
+  {
+    // Branch-free OR over the whole input first (the compiler vectorizes it): ASCII is the common case.
+    uint64_t acc = 0;
+    size_t k = 0;
+    for (; k + 32 <= n; k += 32) {
+      uint64_t a, b, c, d;
+      std::memcpy(&a, p + k, 8);
+      std::memcpy(&b, p + k + 8, 8);
+      std::memcpy(&c, p + k + 16, 8);
+      std::memcpy(&d, p + k + 24, 8);
+      acc |= a | b | c | d;
+    }
+    for (; k < n; k++) acc |= p[k];
+    if (!(acc & 0x8080808080808080ull)) return n;
+  }
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    if (!(v & 0x8080808080808080ull)) continue;
+    for (size_t k = i; k < i + 8; k++)
+      if (p[k] & 0x80) high.push_back(static_cast<uint32_t>(k));
+  }
+  for (; i < n; i++)
+    if (p[i] & 0x80) high.push_back(static_cast<uint32_t>(i));
+  size_t end = n;
+  for (size_t k = high.size(); k-- > 0;) {
+    // Bytes after high[k] (up to `end`) land k + 1 places further; high[k] itself becomes two bytes.
+    size_t at = high[k];
+    uint8_t c = p[at];
+    std::memmove(p + at + 1 + (k + 1), p + at + 1, end - at - 1);
+    p[at + k] = static_cast<uint8_t>(0xC0 | (c >> 6));
+    p[at + k + 1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
+    end = at;
+  }
+  return n + high.size();
+}
+
+// Input bytes into the padded buffer. A one-byte string (known through V8's representation bit, see
+// ResolveIsOneByte) is copied out as Latin-1 (a memcpy for sequential strings) and widened here;
+// it cannot hold a surrogate. Other strings are written as UTF-8 by V8 (lone surrogates become
 // U+FFFD there, so a non-ASCII string containing EF BF BD is refused: the builtin keeps them).
 // Returns false with a reason when this input must go to the builtin.
 bool LoadInput(napi_env env, JsonState& s, napi_value value, size_t* len, uint32_t* reason) {
   napi_valuetype type;
   napi_typeof(env, value, &type);
-  if (type == napi_string) {
+  bool loaded = false;
+  if (type == napi_string && s.isOneByte) {
+    if (s.isOneByte(value)) {
+      size_t units = 0;
+      napi_get_value_string_latin1(env, value, nullptr, 0, &units);
+      size_t need = units * 2 + 1 + simdjson::SIMDJSON_PADDING;
+      if (s.input.size() < need) s.input.resize(need + need / 4);
+      size_t written = 0;
+      napi_get_value_string_latin1(env, value, reinterpret_cast<char*>(s.input.data()), units + 1, &written);
+      *len = Latin1ToUtf8InPlace(s.input.data(), written, s.highBytes);
+      loaded = true;
+    } else if (s.requireOneByte) {
+      *reason = REASON_TWO_BYTE;
+      return false;
+    }
+  }
+  if (loaded) {
+    // A one-byte string, copied above.
+  } else if (type == napi_string) {
     size_t units = 0;
     napi_get_value_string_utf16(env, value, nullptr, 0, &units);
     size_t need = units * 3 + 1 + simdjson::SIMDJSON_PADDING;
@@ -1106,6 +1207,50 @@ napi_value Get(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// tapeOneByte(input): tape(input), except that a string V8 stores as two-byte is declined at once
+// (null, META_ERROR = REASON_TWO_BYTE) before anything is copied: the router hands every large
+// string here and the builtin answers the two-byte ones, whose transcoding costs more than the
+// native parse saves. Without the IsOneByte probe it is tape(input) (the router then samples).
+napi_value TapeOneByte(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  s.requireOneByte = true;
+  napi_value out = Tape(env, info);
+  s.requireOneByte = false;
+  return out;
+}
+
+// oneByte(enable?): whether strings are classified with V8's IsOneByte in this thread. `false`
+// switches the probe off (the old path: UTF-8 through Node-API, sampling in the router), `true`
+// resolves it again; used by the patch's AFTERBURNER_JSON_ONEBYTE switch and the tests.
+napi_value OneByte(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[1];
+  ArgOrUndefined(env, info, 1, argv);
+  napi_valuetype type;
+  napi_typeof(env, argv[0], &type);
+  if (type == napi_boolean) {
+    bool on = false;
+    napi_get_value_bool(env, argv[0], &on);
+    s.isOneByte = on ? ResolveIsOneByte() : nullptr;
+  }
+  napi_value out;
+  napi_get_boolean(env, s.isOneByte != nullptr, &out);
+  return out;
+}
+
+// isOneByte(value): true for a string V8 stores as one-byte; false for a two-byte string, anything
+// else, or without the probe. O(1): the router asks it before timing a builtin call (see json.ts).
+napi_value IsOneByteString(napi_env env, napi_callback_info info) {
+  JsonState& s = *State(env);
+  napi_value argv[1];
+  ArgOrUndefined(env, info, 1, argv);
+  napi_valuetype type;
+  napi_typeof(env, argv[0], &type);
+  napi_value out;
+  napi_get_boolean(env, type == napi_string && s.isOneByte && s.isOneByte(argv[0]), &out);
+  return out;
+}
+
 // setCollector(fn): the `(...v) => v` function that turns strings into an array (see EmitTape).
 napi_value SetCollector(napi_env env, napi_callback_info info) {
   JsonState& s = *State(env);
@@ -1172,10 +1317,17 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   napi_get_named_property(e, proto, "concat", &concat);
   napi_create_reference(e, concat, 1, &s->concatRef);
   s->meta[META_BUFFERS] = 0;
+  s->isOneByte = ResolveIsOneByte();
   napi_set_instance_data(e, s, Finalize, nullptr);
   napi_value fn;
   napi_create_function(e, "jsonTape", NAPI_AUTO_LENGTH, Tape, nullptr, &fn);
   exports.Set("jsonTape", Napi::Value(env, fn));
+  napi_create_function(e, "jsonTapeOneByte", NAPI_AUTO_LENGTH, TapeOneByte, nullptr, &fn);
+  exports.Set("jsonTapeOneByte", Napi::Value(env, fn));
+  napi_create_function(e, "jsonIsOneByte", NAPI_AUTO_LENGTH, IsOneByteString, nullptr, &fn);
+  exports.Set("jsonIsOneByte", Napi::Value(env, fn));
+  napi_create_function(e, "jsonOneByte", NAPI_AUTO_LENGTH, OneByte, nullptr, &fn);
+  exports.Set("jsonOneByte", Napi::Value(env, fn));
   napi_create_function(e, "jsonValidate", NAPI_AUTO_LENGTH, Validate, nullptr, &fn);
   exports.Set("jsonValidate", Napi::Value(env, fn));
   napi_create_function(e, "jsonGet", NAPI_AUTO_LENGTH, Get, nullptr, &fn);

@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, runNode, cleanEnv } = require('./helpers');
+const { ROOT, runNode, cleanEnv, nodeBinaries } = require('./helpers');
 const corpus = require('../benchmarks/json/corpus');
 
 const ab = require(ROOT);
@@ -44,13 +44,13 @@ test('status() reports the route, thresholds, node version and counts of each de
   const s = ab.status().json;
   assert.equal(s.route, 'native');
   assert.equal(s.node, process.versions.node);
-  assert.deepEqual(s.counts, { native: 1, builtin: 1, fallbacks: 2 });
+  assert.deepEqual(s.counts, { native: 1, builtin: 1, twoByte: 0, fallbacks: 2 });
   install({ AFTERBURNER_JSON_ROUTE: 'builtin' });
   JSON.parse('{"a":1}');
   const b = ab.status().json;
   assert.equal(b.active, true);
   assert.match(b.reason, /builtin kept for every call/);
-  assert.deepEqual(b.counts, { native: 0, builtin: 1, fallbacks: 0 });
+  assert.deepEqual(b.counts, { native: 0, builtin: 1, twoByte: 0, fallbacks: 0 });
   ab.uninstall();
 });
 
@@ -76,7 +76,7 @@ test('results through the router equal the builtin\'s on the corpus, with every 
   }
   const s = ab.status().json;
   ab.uninstall();
-  assert.ok(s.counts.native + s.counts.builtin + s.counts.fallbacks >= corpus.load().length);
+  assert.ok(s.counts.native + s.counts.builtin + s.counts.twoByte + s.counts.fallbacks >= corpus.load().length);
 });
 
 test('small payloads never take the native path (one length compare decides)', { skip: skipNative }, () => {
@@ -113,5 +113,110 @@ test('each installed Node version reports the thresholds of its own V8 major', {
     const { v8, s } = JSON.parse(run.stdout.trim().split('\n').pop());
     assert.equal(s.active, true, `node ${major}: ${s.reason}`);
     assert.deepEqual(s.thresholds, routeFor(v8.split('.')[0]), `node ${major}`);
+  }
+});
+
+// Documents for the one-byte routing: number-heavy (the table's digit share decides them) and
+// text-heavy (the learner decides them), each as a one-byte string and as a two-byte one (one CJK
+// character in a string value; V8 then stores the whole document with two bytes per character).
+function numberDoc(bytes, extra = 'x') {
+  const values = [];
+  for (let i = 0; values.join(',').length < bytes; i++) values.push(((i * 7919) % 100003) / 7 - 5000);
+  return JSON.stringify({ label: extra, values });
+}
+function textDoc(bytes, extra = 'x') {
+  const items = [];
+  for (let i = 0; JSON.stringify(items).length < bytes; i++) items.push({ title: `item number ${i} of the list`, body: 'lorem ipsum dolor sit amet '.repeat(3), tag: extra });
+  return JSON.stringify(items);
+}
+const probeAvailable = nativeLoaded && (() => {
+  install();
+  const on = ab.status().json.oneByte === true;
+  ab.uninstall();
+  return on;
+})();
+const skipProbe = (skipNative || (!probeAvailable && 'V8 IsOneByte not resolvable from this node binary')) || false;
+
+test('one-byte probe: a two-byte string above the threshold goes to the builtin, a one-byte one to native, results identical', { skip: skipProbe }, () => {
+  install();
+  const t = ab.status().json.thresholds;
+  // Above the one-byte threshold but below the probe-less one: only the probe sends it native.
+  const bytes = Math.max(t.oneByteMinLength, 4096);
+  assert.ok(bytes < t.minLength);
+  const oneByte = numberDoc(bytes);
+  const twoByte = numberDoc(bytes, '\u4e2d');
+  assert.equal(JSON.stringify(JSON.parse(oneByte)), JSON.stringify(builtin(oneByte)));
+  assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, twoByte: 0, fallbacks: 0 });
+  assert.deepStrictEqual(JSON.parse(twoByte), builtin(twoByte));
+  assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, twoByte: 1, fallbacks: 0 });
+  // Latin-1 characters keep a string one-byte: native, and the same values (incl. keys, -0).
+  const latin = `{"\u00e9t\u00e9":[${'-0,1.5,'.repeat(bytes / 6)}"\u00ff\u00e0 la carte"],"caf\u00e9":"cr\u00e8me \u00bd"}`;
+  assert.ok(Object.is(JSON.parse(latin)['\u00e9t\u00e9'][0], -0));
+  assert.equal(JSON.stringify(JSON.parse(latin)), JSON.stringify(builtin(latin)));
+  assert.equal(ab.status().json.counts.native, 3);
+  // Small payloads: one length compare, builtin.
+  JSON.parse(numberDoc(200));
+  assert.equal(ab.status().json.counts.builtin, 1);
+  ab.uninstall();
+});
+
+test('one-byte probe: text-heavy one-byte strings are timed on both paths (4 calls each, in turn), two-byte ones never go native', { skip: skipProbe }, () => {
+  install();
+  const t = ab.status().json.thresholds;
+  const oneByte = textDoc(Math.max(t.learnMinLength, 8192));
+  const twoByte = textDoc(Math.max(t.learnMinLength, 8192), '\u4e2d');
+  const want = builtin(oneByte);
+  for (let i = 0; i < 8; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
+  let s = ab.status().json;
+  assert.deepEqual(s.counts, { native: 4, builtin: 4, twoByte: 0, fallbacks: 0 });
+  assert.equal(s.learner.length, 1);
+  assert.ok(s.learner[0].nativeNsPerChar > 0 && s.learner[0].builtinNsPerChar > 0, JSON.stringify(s.learner));
+  const wantTwo = builtin(twoByte);
+  for (let i = 0; i < 200; i++) assert.deepStrictEqual(JSON.parse(twoByte), wantTwo);
+  s = ab.status().json;
+  assert.equal(s.counts.native, 4, 'no two-byte string was parsed natively');
+  assert.equal(s.counts.twoByte + s.counts.builtin, 204);
+  ab.uninstall();
+});
+
+// Each version's own table, with the probe and with it switched off (AFTERBURNER_JSON_ONEBYTE=0,
+// the behaviour when the V8 symbol cannot be resolved): which documents went where.
+const ROUTE_CHILD = `
+const ab = require(${JSON.stringify(ROOT)});
+${numberDoc.toString()}
+const t = ab.status().json.thresholds;
+const small = numberDoc(Math.max(t.oneByteMinLength, 4096));
+const smallTwo = numberDoc(Math.max(t.oneByteMinLength, 4096), '\\u4e2d');
+const large = numberDoc(t.minLength + 1024);
+const same = [small, smallTwo, large].every((d) => JSON.stringify(JSON.parse(d)) === JSON.stringify(ab.json.parse(Buffer.from(d))));
+const counts = [];
+for (const d of [small, smallTwo, large]) {
+  const before = { ...ab.status().json.counts };
+  JSON.parse(d);
+  const after = ab.status().json.counts;
+  counts.push(Object.keys(after).find((k) => after[k] > before[k]));
+}
+console.log(JSON.stringify({ v8: process.versions.v8, oneByte: ab.status().json.oneByte, thresholds: t, counts, same }));
+`;
+
+test('on each Node version: its own table; with the probe one-byte strings from oneByteMinLength go native and two-byte ones to the builtin; AFTERBURNER_JSON_ONEBYTE=0 degrades to sampling only', { skip: skipNative }, () => {
+  const { spawnSync } = require('node:child_process');
+  for (const { major, node } of nodeBinaries()) {
+    for (const probeEnv of ['1', '0']) {
+      const run = spawnSync(node, ['--require', path.join(ROOT, 'register.js'), '-e', ROUTE_CHILD], { env: cleanEnv({ AFTERBURNER_JSON_ONEBYTE: probeEnv }), encoding: 'utf8', timeout: 30000 });
+      assert.equal(run.status, 0, run.stderr);
+      const r = JSON.parse(run.stdout.trim().split('\n').pop());
+      const label = `node ${major}, AFTERBURNER_JSON_ONEBYTE=${probeEnv}`;
+      assert.deepEqual(r.thresholds, routeFor(r.v8.split('.')[0]), label);
+      assert.equal(r.same, true, label);
+      if (probeEnv === '1') {
+        assert.equal(r.oneByte, true, `${label}: the V8 symbol resolves on the supported Linux builds`);
+        assert.deepEqual(r.counts, ['native', 'twoByte', 'native'], label);
+      } else {
+        assert.equal(r.oneByte, false, label);
+        // The earlier behaviour: below the probe-less threshold everything stays on the builtin.
+        assert.deepEqual(r.counts, ['builtin', 'builtin', 'native'], label);
+      }
+    }
   }
 });
