@@ -44,13 +44,13 @@ test('status() reports the route, thresholds, node version and counts of each de
   const s = ab.status().json;
   assert.equal(s.route, 'native');
   assert.equal(s.node, process.versions.node);
-  assert.deepEqual(s.counts, { native: 1, builtin: 1, twoByte: 0, fallbacks: 2 });
+  assert.deepEqual(s.counts, { native: 1, builtin: 1, fallbacks: 2 });
   install({ AFTERBURNER_JSON_ROUTE: 'builtin' });
   JSON.parse('{"a":1}');
   const b = ab.status().json;
   assert.equal(b.active, true);
   assert.match(b.reason, /builtin kept for every call/);
-  assert.deepEqual(b.counts, { native: 0, builtin: 1, twoByte: 0, fallbacks: 0 });
+  assert.deepEqual(b.counts, { native: 0, builtin: 1, fallbacks: 0 });
   ab.uninstall();
 });
 
@@ -76,7 +76,7 @@ test('results through the router equal the builtin\'s on the corpus, with every 
   }
   const s = ab.status().json;
   ab.uninstall();
-  assert.ok(s.counts.native + s.counts.builtin + s.counts.twoByte + s.counts.fallbacks >= corpus.load().length);
+  assert.ok(s.counts.native + s.counts.builtin + s.counts.fallbacks >= corpus.load().length);
 });
 
 test('small payloads never take the native path (one length compare decides)', { skip: skipNative }, () => {
@@ -116,9 +116,9 @@ test('each installed Node version reports the thresholds of its own V8 major', {
   }
 });
 
-// Documents for the one-byte routing: number-heavy (the table's digit share decides them) and
-// text-heavy (the learner decides them), each as a one-byte string and as a two-byte one (one CJK
-// character in a string value; V8 then stores the whole document with two bytes per character).
+// Documents for the routing with V8's one-byte probe: number-heavy (the table's digit share decides
+// them) and text-heavy (the learner decides them), each as a one-byte string and as a two-byte one
+// (one CJK character in a string value; V8 then stores the whole document with two bytes per char).
 function numberDoc(bytes, extra = 'x') {
   const values = [];
   for (let i = 0; values.join(',').length < bytes; i++) values.push(((i * 7919) % 100003) / 7 - 5000);
@@ -135,47 +135,57 @@ const probeAvailable = nativeLoaded && (() => {
   ab.uninstall();
   return on;
 })();
-const skipProbe = (skipNative || (!probeAvailable && 'V8 IsOneByte not resolvable from this node binary')) || false;
+const skipProbe = skipNative || (!probeAvailable && 'V8 IsOneByte not resolvable from this node binary');
 
-test('one-byte probe: a two-byte string above the threshold goes to the builtin, a one-byte one to native, results identical', { skip: skipProbe }, () => {
+test('with the one-byte probe: number-heavy strings from probeMinLength go native, one-byte, Latin-1 and two-byte alike; results identical', { skip: skipProbe }, () => {
   install();
   const t = ab.status().json.thresholds;
-  // Above the one-byte threshold but below the probe-less one: only the probe sends it native.
-  const bytes = Math.max(t.oneByteMinLength, 4096);
+  // Above the probe's threshold but below the probe-less one: only the probe sends these native.
+  const bytes = Math.max(t.probeMinLength, 4096);
   assert.ok(bytes < t.minLength);
   const oneByte = numberDoc(bytes);
-  const twoByte = numberDoc(bytes, '\u4e2d');
-  assert.equal(JSON.stringify(JSON.parse(oneByte)), JSON.stringify(builtin(oneByte)));
-  assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, twoByte: 0, fallbacks: 0 });
-  assert.deepStrictEqual(JSON.parse(twoByte), builtin(twoByte));
-  assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, twoByte: 1, fallbacks: 0 });
-  // Latin-1 characters keep a string one-byte: native, and the same values (incl. keys, -0).
+  const twoByte = numberDoc(bytes, '\u4e2d\ud83d\ude00');
   const latin = `{"\u00e9t\u00e9":[${'-0,1.5,'.repeat(bytes / 6)}"\u00ff\u00e0 la carte"],"caf\u00e9":"cr\u00e8me \u00bd"}`;
+  for (const doc of [oneByte, twoByte, latin]) {
+    const got = JSON.parse(doc);
+    assert.deepStrictEqual(got, builtin(doc));
+    assert.equal(JSON.stringify(got), JSON.stringify(builtin(doc)));
+  }
   assert.ok(Object.is(JSON.parse(latin)['\u00e9t\u00e9'][0], -0));
-  assert.equal(JSON.stringify(JSON.parse(latin)), JSON.stringify(builtin(latin)));
-  assert.equal(ab.status().json.counts.native, 3);
+  assert.deepEqual(ab.status().json.counts, { native: 4, builtin: 0, fallbacks: 0 });
+  // A lone surrogate cannot be carried in UTF-8: the native side declines, the builtin keeps it.
+  const lone = numberDoc(bytes, '\ud800');
+  assert.equal(JSON.parse(lone).label, '\ud800');
+  assert.deepEqual(ab.status().json.counts, { native: 4, builtin: 0, fallbacks: 1 });
   // Small payloads: one length compare, builtin.
   JSON.parse(numberDoc(200));
   assert.equal(ab.status().json.counts.builtin, 1);
   ab.uninstall();
 });
 
-test('one-byte probe: text-heavy one-byte strings are timed on both paths (4 calls each, in turn), two-byte ones never go native', { skip: skipProbe }, () => {
+test('with the one-byte probe: text-heavy strings are timed on both paths, 4 calls each in turn, in one class per size and representation', { skip: skipProbe }, () => {
   install();
   const t = ab.status().json.thresholds;
-  const oneByte = textDoc(Math.max(t.learnMinLength, 8192));
-  const twoByte = textDoc(Math.max(t.learnMinLength, 8192), '\u4e2d');
+  const bytes = Math.max(t.probeMinLength, 8192);
+  const oneByte = textDoc(bytes);
+  const twoByte = textDoc(bytes, '\u4e2d');
   const want = builtin(oneByte);
   for (let i = 0; i < 8; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
   let s = ab.status().json;
-  assert.deepEqual(s.counts, { native: 4, builtin: 4, twoByte: 0, fallbacks: 0 });
+  assert.deepEqual(s.counts, { native: 4, builtin: 4, fallbacks: 0 });
   assert.equal(s.learner.length, 1);
+  assert.equal(s.learner[0].oneByte, true);
   assert.ok(s.learner[0].nativeNsPerChar > 0 && s.learner[0].builtinNsPerChar > 0, JSON.stringify(s.learner));
   const wantTwo = builtin(twoByte);
-  for (let i = 0; i < 200; i++) assert.deepStrictEqual(JSON.parse(twoByte), wantTwo);
+  for (let i = 0; i < 8; i++) assert.deepStrictEqual(JSON.parse(twoByte), wantTwo);
   s = ab.status().json;
-  assert.equal(s.counts.native, 4, 'no two-byte string was parsed natively');
-  assert.equal(s.counts.twoByte + s.counts.builtin, 204);
+  assert.deepEqual(s.counts, { native: 8, builtin: 8, fallbacks: 0 });
+  assert.deepEqual(s.learner.map((l) => [l.oneByte, l.calls]), [[true, 8], [false, 8]]);
+  // Past the first 32 calls the class runs its cheaper path; every result stays the builtin's.
+  for (let i = 0; i < 100; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
+  s = ab.status().json;
+  assert.equal(s.counts.native + s.counts.builtin, 116);
+  assert.ok(['native', 'builtin'].includes(s.learner[0].choice));
   ab.uninstall();
 });
 
@@ -185,8 +195,8 @@ const ROUTE_CHILD = `
 const ab = require(${JSON.stringify(ROOT)});
 ${numberDoc.toString()}
 const t = ab.status().json.thresholds;
-const small = numberDoc(Math.max(t.oneByteMinLength, 4096));
-const smallTwo = numberDoc(Math.max(t.oneByteMinLength, 4096), '\\u4e2d');
+const small = numberDoc(Math.max(t.probeMinLength, 4096));
+const smallTwo = numberDoc(Math.max(t.probeMinLength, 4096), '\\u4e2d');
 const large = numberDoc(t.minLength + 1024);
 const same = [small, smallTwo, large].every((d) => JSON.stringify(JSON.parse(d)) === JSON.stringify(ab.json.parse(Buffer.from(d))));
 const counts = [];
@@ -199,7 +209,7 @@ for (const d of [small, smallTwo, large]) {
 console.log(JSON.stringify({ v8: process.versions.v8, oneByte: ab.status().json.oneByte, thresholds: t, counts, same }));
 `;
 
-test('on each Node version: its own table; with the probe one-byte strings from oneByteMinLength go native and two-byte ones to the builtin; AFTERBURNER_JSON_ONEBYTE=0 degrades to sampling only', { skip: skipNative }, () => {
+test('on each Node version: its own table; with the probe number-heavy strings from probeMinLength go native (one- and two-byte); AFTERBURNER_JSON_ONEBYTE=0 degrades to the sampling-only router', { skip: skipNative }, () => {
   const { spawnSync } = require('node:child_process');
   for (const { major, node } of nodeBinaries()) {
     for (const probeEnv of ['1', '0']) {
@@ -211,7 +221,7 @@ test('on each Node version: its own table; with the probe one-byte strings from 
       assert.equal(r.same, true, label);
       if (probeEnv === '1') {
         assert.equal(r.oneByte, true, `${label}: the V8 symbol resolves on the supported Linux builds`);
-        assert.deepEqual(r.counts, ['native', 'twoByte', 'native'], label);
+        assert.deepEqual(r.counts, ['native', 'native', 'native'], label);
       } else {
         assert.equal(r.oneByte, false, label);
         // The earlier behaviour: below the probe-less threshold everything stays on the builtin.

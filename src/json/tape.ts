@@ -10,8 +10,6 @@ import { loadNative, type NativeBinding } from '../core/native';
 
 export interface JsonNative extends NativeBinding {
   jsonTape(input: string | Uint8Array): unknown[] | null;
-  /** jsonTape, but a string V8 stores as two-byte is declined in O(1) (see native/json.cc). */
-  jsonTapeOneByte(input: string): unknown[] | null;
   /** Whether V8's IsOneByte probe is in use; a boolean argument switches it off or back on. */
   jsonOneByte(enable?: boolean): boolean;
   /** True for a string V8 stores as one-byte (false without the probe). O(1). */
@@ -39,8 +37,6 @@ const META_DEFS_END = 2;
 const META_NEW_KEYS = 3;
 const META_RESET = 4;
 const META_BUFFERS = 5;
-const META_ERROR = 6;
-const REASON_TWO_BYTE = 104;
 
 // Captured once: user code replacing these later must not change what a parse builds.
 const fromEntries = Object.fromEntries;
@@ -75,7 +71,7 @@ export function jsonNative(): JsonNative | null {
   } catch {
     binding = null;
   }
-  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonTapeOneByte === 'function' && typeof binding.jsonSetCollector === 'function') {
+  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonIsOneByte === 'function' && typeof binding.jsonSetCollector === 'function') {
     native = binding as JsonNative;
     native.jsonSetCollector(collect);
     [ops, nums, meta] = native.jsonBuffers();
@@ -248,35 +244,10 @@ export function nativeParse(input: string | Uint8Array): unknown {
   }
 }
 
-/**
- * nativeParse for the router: a string V8 stores as two-byte is declined before any copy (one
- * N-API call, O(1)); declinedTwoByte() then tells it from a failure. Without the IsOneByte probe
- * this is nativeParse.
- */
-export function nativeParseOneByte(input: string): unknown {
-  const n = native === undefined ? jsonNative() : native;
-  if (n === null || busy) return FALLBACK;
-  busy = true;
-  try {
-    const out = n.jsonTapeOneByte(input);
-    if (out === null) return FALLBACK;
-    return materialise(out);
-  } catch {
-    return disable();
-  } finally {
-    busy = false;
-  }
-}
-
 /** Whether V8 stores this string as one-byte (Latin-1); false when unknown (no probe, no addon). */
 export function isOneByte(input: string): boolean {
   const n = native === undefined ? jsonNative() : native;
   return n !== null && n.jsonIsOneByte(input);
-}
-
-/** Whether the last FALLBACK of nativeParseOneByte was a two-byte string declined (not a failure). */
-export function declinedTwoByte(): boolean {
-  return meta[META_ERROR] === REASON_TWO_BYTE;
 }
 
 /**
