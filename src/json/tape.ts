@@ -179,6 +179,12 @@ function build(): unknown {
         q += 3;
         return a;
       }
+      if (n === 4) {
+        // Quaternions, colours, rectangles.
+        const a = [nums[q], nums[q + 1], nums[q + 2], nums[q + 3]];
+        q += 4;
+        return a;
+      }
       const a = ownNumberArray(n);
       for (let i = 0; i < n; i++) a[i] = nums[q++];
       return a;
