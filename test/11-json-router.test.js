@@ -163,28 +163,28 @@ test('with the one-byte probe: number-heavy strings from probeMinLength go nativ
   ab.uninstall();
 });
 
-test('with the one-byte probe: text-heavy strings are timed on both paths, 4 calls each in turn, in one class per size and representation', { skip: skipProbe }, () => {
+test('with the one-byte probe: text-heavy strings are timed on both paths, 8 calls each in turn, in one class per size and representation', { skip: skipProbe }, () => {
   install();
   const t = ab.status().json.thresholds;
   const bytes = Math.max(t.probeMinLength, 8192);
   const oneByte = textDoc(bytes);
   const twoByte = textDoc(bytes, '\u4e2d');
   const want = builtin(oneByte);
-  for (let i = 0; i < 8; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
+  for (let i = 0; i < 16; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
   let s = ab.status().json;
-  assert.deepEqual(s.counts, { native: 4, builtin: 4, fallbacks: 0 });
+  assert.deepEqual(s.counts, { native: 8, builtin: 8, fallbacks: 0 });
   assert.equal(s.learner.length, 1);
   assert.equal(s.learner[0].oneByte, true);
   assert.ok(s.learner[0].nativeNsPerChar > 0 && s.learner[0].builtinNsPerChar > 0, JSON.stringify(s.learner));
   const wantTwo = builtin(twoByte);
-  for (let i = 0; i < 8; i++) assert.deepStrictEqual(JSON.parse(twoByte), wantTwo);
+  for (let i = 0; i < 16; i++) assert.deepStrictEqual(JSON.parse(twoByte), wantTwo);
   s = ab.status().json;
-  assert.deepEqual(s.counts, { native: 8, builtin: 8, fallbacks: 0 });
-  assert.deepEqual(s.learner.map((l) => [l.oneByte, l.calls]), [[true, 8], [false, 8]]);
-  // Past the first 32 calls the class runs its cheaper path; every result stays the builtin's.
+  assert.deepEqual(s.counts, { native: 16, builtin: 16, fallbacks: 0 });
+  assert.deepEqual(s.learner.map((l) => [l.oneByte, l.calls]), [[true, 16], [false, 16]]);
+  // Past the first 48 calls the class runs its cheaper path; every result stays the builtin's.
   for (let i = 0; i < 100; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
   s = ab.status().json;
-  assert.equal(s.counts.native + s.counts.builtin, 116);
+  assert.equal(s.counts.native + s.counts.builtin, 132);
   assert.ok(['native', 'builtin'].includes(s.learner[0].choice));
   ab.uninstall();
 });

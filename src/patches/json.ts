@@ -87,22 +87,27 @@ function sampledDigits(text: string, asciiOnly: boolean): number {
 
 /**
  * The learner, for strings the sampling does not settle. Per class (a power-of-two size from 1 KB,
- * one-byte or two-byte), an estimate of each path's cost per character from timed calls: the
- * first 32 calls of a class run each path in turn, 4 calls at a time, then the cheaper one (by 3 %)
- * runs; every 8th call times it again, and every 128 calls the other path runs 4 times, so a class
- * follows its workload. Only the last 2 calls of a run of 4 are timed: a lone call right after the
- * other path's calls runs with cold caches and measures that, not the path. The estimate is a
- * decaying minimum (a timing below it replaces it, one above raises it by 5 %): the first calls of
- * a new document shape compile factories, and a GC pause can land in any call, so single slow
- * timings must not decide, while a lasting change still moves the estimate within ~15 timings.
- * A native call that falls back is timed with the builtin call after it (the whole cost of trying).
- * The price of looking: in a class where native loses by a quarter, 4 calls in 128 pay that (about
- * 1 %); untimed calls cost a counter and one O(1) native call (the representation).
+ * one-byte or two-byte), a running estimate of each path's cost per character from blocks of
+ * consecutive calls on that path: the first 48 calls of a class run each path in turn, 8 calls at a
+ * time; then the cheaper one (by 3 %) runs, and in every 512 calls of the class the other path runs
+ * 8 times and 32 calls of the chosen one are timed again, so a class follows its workload. Why
+ * blocks: single-call timings mislead both ways. The first call after the other path's calls runs
+ * with cold caches, and a young-generation GC pause lands in one call out of a few, often paying
+ * for garbage the previous call left (the native path allocates differently from the builtin), so
+ * per-call timings are bimodal and biased against whichever path follows the other; summed over
+ * calls 3-8 of a run (and over 32 calls of the chosen path) the pauses are shared out by what each
+ * path allocates. Each block updates the estimate by half. A native call that falls back is timed
+ * with the builtin call after it (the whole cost of trying). The price of looking: in a class where
+ * native loses by a quarter, 8 calls in 512 pay that (under 0.5 %); a timed call costs two clock
+ * reads (~60 ns), an untimed one a counter; every call one O(1) native call (the representation).
  */
 const CLASSES = 16;
 const classCalls = new Uint32Array(CLASSES * 2);
 const nativeCost = new Float64Array(CLASSES * 2);
 const builtinCost = new Float64Array(CLASSES * 2);
+const blockMs = new Float64Array(CLASSES * 2);
+const blockChars = new Float64Array(CLASSES * 2);
+const choice = new Uint8Array(CLASSES * 2); // 1: native
 const perf = globalThis.performance;
 const now: () => number = perf && typeof perf.now === 'function' ? perf.now.bind(perf) : Date.now;
 
@@ -111,34 +116,44 @@ function classOf(text: string): number {
   return (size < 0 ? 0 : size >= CLASSES ? CLASSES - 1 : size) + (isOneByte(text) ? 0 : CLASSES);
 }
 
-function record(costs: Float64Array, c: number, ms: number, length: number): void {
-  const x = ms / length;
-  const old = costs[c];
-  costs[c] = old === 0 || x < old ? x : old * 1.05;
+/** Ends a timed block: its cost per character updates the path's estimate by half. */
+function endBlock(costs: Float64Array, c: number): void {
+  if (blockChars[c] > 0) {
+    const x = blockMs[c] / blockChars[c];
+    costs[c] = costs[c] === 0 ? x : (costs[c] + x) / 2;
+  }
+  blockMs[c] = blockChars[c] = 0;
+  choice[c] = nativeCost[c] > 0 && builtinCost[c] > 0 && nativeCost[c] < builtinCost[c] * 0.97 ? 1 : 0;
 }
 
 function nativeChosen(c: number): boolean {
-  return nativeCost[c] > 0 && builtinCost[c] > 0 && nativeCost[c] < builtinCost[c] * 0.97;
+  return choice[c] === 1;
 }
 
 function learned(text: string): unknown {
   const c = classOf(text);
-  const k = ++classCalls[c];
+  const k = ++classCalls[c] - 1;
   let useNative: boolean;
   let timed: boolean;
-  if (k <= 32) {
-    useNative = (((k - 1) >> 2) & 1) === 0;
-    timed = ((k - 1) & 3) >= 2;
+  let last: boolean;
+  if (k < 48) {
+    const pos = k & 7;
+    useNative = ((k >> 3) & 1) === 0;
+    timed = pos >= 2;
+    last = pos === 7;
   } else {
-    const nativeBetter = nativeChosen(c);
-    const pos = k & 127;
-    useNative = pos < 4 ? !nativeBetter : nativeBetter;
-    timed = pos < 4 ? pos >= 2 : (k & 7) === 6;
+    const pos = k & 511;
+    const explore = pos < 8;
+    useNative = explore === (choice[c] === 0);
+    timed = explore ? pos >= 2 : pos >= 16 && pos < 48;
+    last = pos === 7 || pos === 47;
   }
   if (!timed) return useNative ? viaNative(text) : viaBuiltin(text);
   const t0 = now();
   const value = useNative ? viaNative(text) : viaBuiltin(text);
-  record(useNative ? nativeCost : builtinCost, c, now() - t0, text.length);
+  blockMs[c] += now() - t0;
+  blockChars[c] += text.length;
+  if (last) endBlock(useNative ? nativeCost : builtinCost, c);
   return value;
 }
 
@@ -241,8 +256,11 @@ export const jsonPatch: Patch = {
     forceNative = mode === 'native';
     nativeCalls = builtinCalls = fallbacks = 0;
     classCalls.fill(0);
+    choice.fill(0);
     nativeCost.fill(0);
     builtinCost.fill(0);
+    blockMs.fill(0);
+    blockChars.fill(0);
     original = JSON.parse;
     // Strict mode: throws if JSON.parse is not writable; the registry reports that as inactive.
     JSON.parse = router as typeof JSON.parse;
