@@ -124,11 +124,13 @@ function numberDoc(bytes, extra = 'x') {
   for (let i = 0; values.join(',').length < bytes; i++) values.push(((i * 7919) % 100003) / 7 - 5000);
   return JSON.stringify({ label: extra, values });
 }
-function textDoc(bytes, extra = 'x') {
+function textDoc(bytes, extra = 'x', body = 'lorem ipsum dolor sit amet ') {
   const items = [];
-  for (let i = 0; JSON.stringify(items).length < bytes; i++) items.push({ title: `item number ${i} of the list`, body: 'lorem ipsum dolor sit amet '.repeat(3), tag: extra });
+  for (let i = 0; JSON.stringify(items).length < bytes; i++) items.push({ title: `item number ${i} of the list`, body: body.repeat(3), tag: extra });
   return JSON.stringify(items);
 }
+// Latin-1 letters keep a string one-byte; in the samples they send it to the learner.
+const LATIN = 'l\u00f6r\u00e9m \u00efps\u00fcm d\u00f6l\u00f6r s\u00eft \u00e4m\u00eat \u00e9t\u00e9 ';
 const probeAvailable = nativeLoaded && (() => {
   install();
   const on = ab.status().json.oneByte === true;
@@ -163,12 +165,17 @@ test('with the one-byte probe: number-heavy strings from probeMinLength go nativ
   ab.uninstall();
 });
 
-test('with the one-byte probe: text-heavy strings are timed on both paths, 8 calls each in turn, in one class per size and representation', { skip: skipProbe }, () => {
+test('with the one-byte probe: ASCII-looking one-byte text goes native; Latin-1 and two-byte text is timed on both paths, 8 calls each in turn, one class per size and representation', { skip: skipProbe }, () => {
   install();
   const t = ab.status().json.thresholds;
   const bytes = Math.max(t.probeMinLength, 8192);
-  const oneByte = textDoc(bytes);
-  const twoByte = textDoc(bytes, '\u4e2d');
+  const ascii = textDoc(bytes);
+  assert.equal(JSON.stringify(JSON.parse(ascii)), JSON.stringify(builtin(ascii)));
+  assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, fallbacks: 0 });
+  assert.equal(ab.status().json.learner.length, 0);
+  install();
+  const oneByte = textDoc(bytes, 'x', LATIN);
+  const twoByte = textDoc(bytes, '\u4e2d', LATIN);
   const want = builtin(oneByte);
   for (let i = 0; i < 16; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
   let s = ab.status().json;

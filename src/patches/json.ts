@@ -2,13 +2,14 @@
  * The json patch: `JSON.parse` becomes a router that sends a call to the native parser only where
  * the benchmark measured it faster on the running V8, and to the original builtin everywhere else.
  *
- * Small payloads cost one length compare. Above the threshold, 32 sampled characters find the
- * number-heavy documents (coordinates, metrics, vectors, API pages), which the native path wins on
- * every version; the others (text-heavy documents, where the two paths are close and either can
- * win) are decided per size class and string representation by timing both paths now and then
- * (see the learner below). The representation comes from V8 in O(1) (its IsOneByte, resolved from
- * the node binary, see native/json.cc): the native side copies a one-byte (Latin-1) string out at
- * memcpy speed and transcodes a two-byte one itself, and the two cost differently per character.
+ * Small payloads cost one length compare. Above the threshold, 32 sampled characters and how V8
+ * stores the string decide. V8 answers the latter in O(1) (its IsOneByte, resolved from the node
+ * binary, see native/json.cc); the native side copies a one-byte (Latin-1) string out at memcpy
+ * speed and transcodes a two-byte one itself. Number-heavy documents (coordinates, metrics,
+ * vectors, API pages) and one-byte documents whose samples are all ASCII go native: measured faster
+ * on every such document of the corpus and the API payloads, on every version. The rest (two-byte
+ * strings, one-byte strings with Latin-1 letters in the samples: close calls, either path can win)
+ * are decided per size class and representation by timing both paths now and then (the learner).
  * Without that V8 probe the router behaves as before: digit-heavy, ASCII-looking strings above a
  * larger threshold go native (V8's own UTF-8 writer then makes two-byte strings a loss).
  * Results are identical either way: the native side declines anything it cannot reproduce exactly,
@@ -23,18 +24,20 @@ export interface JsonRoute {
   minLength: number;
   /** Share of digits among 32 sampled characters that sends a string to the native path (0..1). */
   minDigitShare: number;
-  /** With the probe: from this length digit-heavy strings go native, the others to the learner. */
+  /** With the probe: from this length digit-heavy and ASCII-looking one-byte strings go native, the others to the learner. */
   probeMinLength: number;
 }
 
 /**
  * Measured per V8 major (benchmarks/json and benchmarks/README.md; 2-core machine, 2026-11-25).
- * With the probe, from a string, native vs builtin: number arrays from 1 KB 1.3-1.6x on Node 24,
+ * With the probe, native vs builtin from a string: number arrays from 1 KB 1.3-1.6x on Node 24 and
  * 2.0-2.6x on Node 20; API pages of 2-128 KB 1.4-1.6x on 24 and 1.5-1.8x on 20/22, one-byte or with
- * one CJK character (two-byte); the corpus's text-heavy files 1.1-1.5x on 24 (instruments 1.4,
- * gsoc-2018 1.3, citm_catalog 1.5, twitter 1.1) but Latin-1-heavy text (twitter.json with every
- * non-ASCII character made "é") 0.9x: those are the learner's. 2 KB keeps the sampling (~30 ns) and
- * the learner off payloads where they would show.
+ * one CJK character (two-byte); the corpus's one-byte text documents 1.05-1.4x on 24 (apache_builds,
+ * github_events, gsoc-2018, instruments, twitterescaped), and twitter/citm_catalog/random/
+ * update-center re-encoded as ASCII one-byte strings 1.1-1.7x. Close calls, left to the learner:
+ * the two-byte corpus files (twitter 1.05-1.1x, random 1.0-1.1x, update-center 0.9-1.1x on 24;
+ * citm_catalog 1.5x) and Latin-1-heavy text (twitter.json with every non-ASCII character made "é":
+ * 0.9-1.0x). 2 KB keeps the sampling (~30 ns) and the learner off payloads where they would show.
  * The digit shares and the probe-less thresholds are the earlier table's (UTF-8 through V8): V8 11/12
  * (Node 20/22) parse numbers about half as fast as V8 13/14 (Node 24/26), so there a lower share
  * suffices. null: no route measured faster on that runtime, everything stays on the builtin.
@@ -73,13 +76,13 @@ let nativeCalls = 0;
 let builtinCalls = 0;
 let fallbacks = 0;
 
-/** Digits among SAMPLES evenly spaced characters; -1 when asciiOnly and a sample is not ASCII. */
-function sampledDigits(text: string, asciiOnly: boolean): number {
+/** Digits among SAMPLES evenly spaced characters; -1 when a sample is not ASCII. */
+function sampledDigits(text: string): number {
   const step = Math.floor(text.length / (SAMPLES + 1));
   let digits = 0;
   for (let i = 1; i <= SAMPLES; i++) {
     const c = text.charCodeAt(i * step);
-    if (c > 0x7e && asciiOnly) return -1;
+    if (c > 0x7e) return -1;
     if (c >= 0x30 && c <= 0x39) digits++;
   }
   return digits;
@@ -181,8 +184,9 @@ const route_ = {
   parse(text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown {
     if (typeof text === 'string' && text.length >= minLength && reviver === undefined) {
       if (forceNative) return viaNative(text);
-      if (probe) return sampledDigits(text, false) >= minDigits ? viaNative(text) : learned(text);
-      if (sampledDigits(text, true) >= minDigits) return viaNative(text);
+      const digits = sampledDigits(text);
+      if (digits >= minDigits) return viaNative(text);
+      if (probe) return digits >= 0 && isOneByte(text) ? viaNative(text) : learned(text);
     }
     builtinCalls++;
     return builtinParse(text, reviver);
