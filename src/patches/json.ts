@@ -92,8 +92,9 @@ function sampledDigits(text: string): number {
  * The learner, for strings the sampling does not settle. Per class (a power-of-two size from 1 KB,
  * one-byte or two-byte), a running estimate of each path's cost per character from blocks of
  * consecutive calls on that path: the first 48 calls of a class run each path in turn, 8 calls at a
- * time; then the cheaper one (by 3 %) runs, and in every 512 calls of the class the other path runs
- * 8 times and 32 calls of the chosen one are timed again, so a class follows its workload. Why
+ * time (the first 16 untimed, as warm-up); then the cheaper one (by 3 %) runs, and in every 256
+ * calls of the class the other path runs 8 times and 32 calls of the chosen one are timed again, so
+ * a class follows its workload. Why
  * blocks: single-call timings mislead both ways. The first call after the other path's calls runs
  * with cold caches, and a young-generation GC pause lands in one call out of a few, often paying
  * for garbage the previous call left (the native path allocates differently from the builtin), so
@@ -101,7 +102,7 @@ function sampledDigits(text: string): number {
  * calls 3-8 of a run (and over 32 calls of the chosen path) the pauses are shared out by what each
  * path allocates. Each block updates the estimate by half. A native call that falls back is timed
  * with the builtin call after it (the whole cost of trying). The price of looking: in a class where
- * native loses by a quarter, 8 calls in 512 pay that (under 0.5 %); a timed call costs two clock
+ * native loses by a quarter, 8 calls in 256 pay that (about 1 %); a timed call costs two clock
  * reads (~60 ns), an untimed one a counter; every call one O(1) native call (the representation).
  */
 const CLASSES = 16;
@@ -140,12 +141,15 @@ function learned(text: string): unknown {
   let timed: boolean;
   let last: boolean;
   if (k < 48) {
+    // Calls 0-15 warm both paths up untimed (the first native calls of a new document shape compile
+    // its factories, and V8 then optimizes them): timing them made twitter.json look slower
+    // natively on Node 20 (1.27x faster in fact).
     const pos = k & 7;
     useNative = ((k >> 3) & 1) === 0;
-    timed = pos >= 2;
-    last = pos === 7;
+    timed = k >= 16 && pos >= 2;
+    last = k >= 16 && pos === 7;
   } else {
-    const pos = k & 511;
+    const pos = k & 255;
     const explore = pos < 8;
     useNative = explore === (choice[c] === 0);
     timed = explore ? pos >= 2 : pos >= 16 && pos < 48;
