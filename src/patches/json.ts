@@ -91,21 +91,25 @@ function sampledDigits(text: string): number {
 /**
  * The learner, for strings the sampling does not settle. Per class (a power-of-two size from 1 KB,
  * one-byte or two-byte), a running estimate of each path's cost per character from blocks of
- * consecutive calls on that path: the first 48 calls of a class run each path in turn, 8 calls at a
- * time (the first 16 untimed, as warm-up); then the cheaper one (by 3 %) runs, and in every 256
- * calls of the class the other path runs 8 times and 32 calls of the chosen one are timed again, so
- * a class follows its workload. Why
- * blocks: single-call timings mislead both ways. The first call after the other path's calls runs
- * with cold caches, and a young-generation GC pause lands in one call out of a few, often paying
- * for garbage the previous call left (the native path allocates differently from the builtin), so
- * per-call timings are bimodal and biased against whichever path follows the other; summed over
- * calls 3-8 of a run (and over 32 calls of the chosen path) the pauses are shared out by what each
- * path allocates. Each block updates the estimate by half. A native call that falls back is timed
- * with the builtin call after it (the whole cost of trying). The price of looking: in a class where
- * native loses by a quarter, 8 calls in 256 pay that (about 1 %); a timed call costs two clock
- * reads (~60 ns), an untimed one a counter; every call one O(1) native call (the representation).
+ * consecutive calls on that path: the first 32 calls of a class warm both paths up (16 each,
+ * untimed), the next 32 run each path in turn, 8 calls at a time; then native runs if it measured
+ * at least 10 % cheaper, else the builtin, and in every 256 calls of the class the other path runs
+ * 8 times and 32 calls of the chosen one are timed again, so a class follows its workload.
+ * Why blocks: single-call timings mislead both ways. The first call after the other path's calls
+ * runs with cold caches, and a young-generation GC pause lands in one call out of a few, often
+ * paying for garbage the previous call left (the native path allocates differently from the
+ * builtin), so per-call timings are bimodal and biased against whichever path follows the other;
+ * summed over calls 3-8 of a run (and over 32 calls of the chosen path) the pauses are shared out
+ * by what each path allocates. Each block updates the estimate by half. Why 10 %: on a busy 2-core
+ * machine two blocks per path cannot resolve a few percent, and a wrong native choice costs more
+ * than a missed one (update-center.json on Node 22: native 0.83x; with a 3 % margin the learner
+ * sometimes took it). A native call that falls back is timed with the builtin call after it (the
+ * whole cost of trying). The price of looking: in a class where native loses by a quarter, 8 calls
+ * in 256 pay that (about 1 %), plus 16 warm-up calls once; a timed call costs two clock reads
+ * (~60 ns), an untimed one a counter; every call one O(1) native call (the representation).
  */
 const CLASSES = 16;
+const WARM = 32;
 const classCalls = new Uint32Array(CLASSES * 2);
 const nativeCost = new Float64Array(CLASSES * 2);
 const builtinCost = new Float64Array(CLASSES * 2);
@@ -127,7 +131,7 @@ function endBlock(costs: Float64Array, c: number): void {
     costs[c] = costs[c] === 0 ? x : (costs[c] + x) / 2;
   }
   blockMs[c] = blockChars[c] = 0;
-  choice[c] = nativeCost[c] > 0 && builtinCost[c] > 0 && nativeCost[c] < builtinCost[c] * 0.97 ? 1 : 0;
+  choice[c] = nativeCost[c] > 0 && builtinCost[c] > 0 && nativeCost[c] < builtinCost[c] * 0.9 ? 1 : 0;
 }
 
 function nativeChosen(c: number): boolean {
@@ -140,14 +144,14 @@ function learned(text: string): unknown {
   let useNative: boolean;
   let timed: boolean;
   let last: boolean;
-  if (k < 48) {
-    // Calls 0-15 warm both paths up untimed (the first native calls of a new document shape compile
-    // its factories, and V8 then optimizes them): timing them made twitter.json look slower
-    // natively on Node 20 (1.27x faster in fact).
+  if (k < WARM + 32) {
+    // The first WARM calls warm both paths up untimed (the first native calls of a new document
+    // shape compile its factories, and V8 then optimizes them and the builder): timing them made
+    // twitter.json look slower natively on Node 20 (1.2x faster in fact).
     const pos = k & 7;
-    useNative = ((k >> 3) & 1) === 0;
-    timed = k >= 16 && pos >= 2;
-    last = k >= 16 && pos === 7;
+    useNative = k < WARM ? k < WARM / 2 : ((k >> 3) & 1) === 0;
+    timed = k >= WARM && pos >= 2;
+    last = k >= WARM && pos === 7;
   } else {
     const pos = k & 255;
     const explore = pos < 8;
