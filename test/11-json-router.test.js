@@ -171,8 +171,9 @@ test('with the one-byte probe: ASCII-looking one-byte text goes native; Latin-1 
   const bytes = Math.max(t.probeMinLength, 8192);
   const ascii = textDoc(bytes);
   assert.equal(JSON.stringify(JSON.parse(ascii)), JSON.stringify(builtin(ascii)));
+  // This version's table says whether ASCII text goes native directly or to the learner (first call: native).
   assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, fallbacks: 0 });
-  assert.equal(ab.status().json.learner.length, 0);
+  assert.equal(ab.status().json.learner.length, t.asciiTextNative ? 0 : 1);
   install();
   const oneByte = textDoc(bytes, 'x', LATIN);
   const twoByte = textDoc(bytes, '\u4e2d', LATIN);

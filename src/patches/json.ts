@@ -7,7 +7,8 @@
  * binary, see native/json.cc); the native side copies a one-byte (Latin-1) string out at memcpy
  * speed and transcodes a two-byte one itself. Number-heavy documents (coordinates, metrics,
  * vectors, API pages) and one-byte documents whose samples are all ASCII go native: measured faster
- * on every such document of the corpus and the API payloads, on every version. The rest (two-byte
+ * on every such document of the corpus and the API payloads on Node 20-24 (on Node 26 the latter
+ * are close calls too, see ROUTES). The rest (two-byte
  * strings, one-byte strings with Latin-1 letters in the samples: close calls, either path can win)
  * are decided per size class and representation by timing both paths now and then (the learner).
  * Without that V8 probe the router behaves as before: digit-heavy, ASCII-looking strings above a
@@ -24,8 +25,10 @@ export interface JsonRoute {
   minLength: number;
   /** Share of digits among 32 sampled characters that sends a string to the native path (0..1). */
   minDigitShare: number;
-  /** With the probe: from this length digit-heavy and ASCII-looking one-byte strings go native, the others to the learner. */
+  /** With the probe: from this length digit-heavy strings go native, the others to the learner... */
   probeMinLength: number;
+  /** ...except one-byte strings whose samples are all ASCII, which go native directly when true. */
+  asciiTextNative: boolean;
 }
 
 /**
@@ -38,15 +41,17 @@ export interface JsonRoute {
  * the two-byte corpus files (twitter 1.05-1.1x, random 1.0-1.1x, update-center 0.9-1.1x on 24;
  * citm_catalog 1.5x) and Latin-1-heavy text (twitter.json with every non-ASCII character made "é":
  * 0.9-1.0x). 2 KB keeps the sampling (~30 ns) and the learner off payloads where they would show.
+ * Node 26 parses small text documents faster than 24 (github_events 0.88-1.10x, apache_builds
+ * 0.94-1.14x natively, five runs): there ASCII text goes to the learner too (asciiTextNative false).
  * The digit shares and the probe-less thresholds are the earlier table's (UTF-8 through V8): V8 11/12
  * (Node 20/22) parse numbers about half as fast as V8 13/14 (Node 24/26), so there a lower share
  * suffices. null: no route measured faster on that runtime, everything stays on the builtin.
  */
 export const ROUTES: Readonly<Record<string, JsonRoute | null>> = {
-  '11': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048 }, // Node 20
-  '12': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048 }, // Node 22
-  '13': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048 }, // Node 24
-  '14': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048 }, // Node 26
+  '11': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048, asciiTextNative: true }, // Node 20
+  '12': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048, asciiTextNative: true }, // Node 22
+  '13': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048, asciiTextNative: true }, // Node 24
+  '14': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048, asciiTextNative: false }, // Node 26
 };
 
 const SAMPLES = 32;
@@ -70,6 +75,7 @@ let route: JsonRoute | null = null;
 let minLength = Infinity;
 let minDigits = SAMPLES + 1;
 let forceNative = false;
+let asciiText = false;
 let probe = false;
 let probeSwitchedOff = false;
 let nativeCalls = 0;
@@ -194,7 +200,7 @@ const route_ = {
       if (forceNative) return viaNative(text);
       const digits = sampledDigits(text);
       if (digits >= minDigits) return viaNative(text);
-      if (probe) return digits >= 0 && isOneByte(text) ? viaNative(text) : learned(text);
+      if (probe) return asciiText && digits >= 0 && isOneByte(text) ? viaNative(text) : learned(text);
     }
     builtinCalls++;
     return builtinParse(text, reviver);
@@ -256,7 +262,7 @@ export const jsonPatch: Patch = {
     // `builtin` keeps the patch installed but routes nothing; `auto` uses the measured table.
     const fromOptions = ctx.options?.route;
     mode = typeof fromOptions === 'string' && (ROUTE_MODES as readonly string[]).includes(fromOptions) ? (fromOptions as RouteMode) : ctx.env.choice<RouteMode>('AFTERBURNER_JSON_ROUTE', ROUTE_MODES, 'auto');
-    route = mode === 'native' ? { minLength: 0, minDigitShare: 0, probeMinLength: 0 } : mode === 'builtin' ? null : routeFor();
+    route = mode === 'native' ? { minLength: 0, minDigitShare: 0, probeMinLength: 0, asciiTextNative: true } : mode === 'builtin' ? null : routeFor();
     // AFTERBURNER_JSON_ONEBYTE=0 (or install({ json: { oneByte: false } })) switches V8's IsOneByte
     // probe off in this thread: the router then samples characters only (the earlier behaviour).
     const oneByteOption = ctx.options?.oneByte;
@@ -266,6 +272,7 @@ export const jsonPatch: Patch = {
     minLength = route ? (probe ? route.probeMinLength : route.minLength) : Infinity;
     minDigits = route ? Math.ceil(route.minDigitShare * SAMPLES) : SAMPLES + 1;
     forceNative = mode === 'native';
+    asciiText = route !== null && route.asciiTextNative;
     nativeCalls = builtinCalls = fallbacks = 0;
     classCalls.fill(0);
     choice.fill(0);
