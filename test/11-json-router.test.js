@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, runNode, cleanEnv } = require('./helpers');
+const { ROOT, runNode, cleanEnv, nodeBinaries } = require('./helpers');
 const corpus = require('../benchmarks/json/corpus');
 
 const ab = require(ROOT);
@@ -113,5 +113,128 @@ test('each installed Node version reports the thresholds of its own V8 major', {
     const { v8, s } = JSON.parse(run.stdout.trim().split('\n').pop());
     assert.equal(s.active, true, `node ${major}: ${s.reason}`);
     assert.deepEqual(s.thresholds, routeFor(v8.split('.')[0]), `node ${major}`);
+  }
+});
+
+// Documents for the routing with V8's one-byte probe: number-heavy (the table's digit share decides
+// them) and text-heavy (the learner decides them), each as a one-byte string and as a two-byte one
+// (one CJK character in a string value; V8 then stores the whole document with two bytes per char).
+function numberDoc(bytes, extra = 'x') {
+  const values = [];
+  for (let i = 0; values.join(',').length < bytes; i++) values.push(((i * 7919) % 100003) / 7 - 5000);
+  return JSON.stringify({ label: extra, values });
+}
+function textDoc(bytes, extra = 'x', body = 'lorem ipsum dolor sit amet ') {
+  const items = [];
+  for (let i = 0; JSON.stringify(items).length < bytes; i++) items.push({ title: `item number ${i} of the list`, body: body.repeat(3), tag: extra });
+  return JSON.stringify(items);
+}
+// Latin-1 letters keep a string one-byte; in the samples they send it to the learner.
+const LATIN = 'l\u00f6r\u00e9m \u00efps\u00fcm d\u00f6l\u00f6r s\u00eft \u00e4m\u00eat \u00e9t\u00e9 ';
+const probeAvailable = nativeLoaded && (() => {
+  install();
+  const on = ab.status().json.oneByte === true;
+  ab.uninstall();
+  return on;
+})();
+const skipProbe = skipNative || (!probeAvailable && 'V8 IsOneByte not resolvable from this node binary');
+
+test('with the one-byte probe: number-heavy strings from probeMinLength go native, one-byte, Latin-1 and two-byte alike; results identical', { skip: skipProbe }, () => {
+  install();
+  const t = ab.status().json.thresholds;
+  // Above the probe's threshold but below the probe-less one: only the probe sends these native.
+  const bytes = Math.max(t.probeMinLength, 4096);
+  assert.ok(bytes < t.minLength);
+  const oneByte = numberDoc(bytes);
+  const twoByte = numberDoc(bytes, '\u4e2d\ud83d\ude00');
+  const latin = `{"\u00e9t\u00e9":[${'-0,1.5,'.repeat(bytes / 6)}"\u00ff\u00e0 la carte"],"caf\u00e9":"cr\u00e8me \u00bd"}`;
+  for (const doc of [oneByte, twoByte, latin]) {
+    const got = JSON.parse(doc);
+    assert.deepStrictEqual(got, builtin(doc));
+    assert.equal(JSON.stringify(got), JSON.stringify(builtin(doc)));
+  }
+  assert.ok(Object.is(JSON.parse(latin)['\u00e9t\u00e9'][0], -0));
+  assert.deepEqual(ab.status().json.counts, { native: 4, builtin: 0, fallbacks: 0 });
+  // A lone surrogate cannot be carried in UTF-8: the native side declines, the builtin keeps it.
+  const lone = numberDoc(bytes, '\ud800');
+  assert.equal(JSON.parse(lone).label, '\ud800');
+  assert.deepEqual(ab.status().json.counts, { native: 4, builtin: 0, fallbacks: 1 });
+  // Small payloads: one length compare, builtin.
+  JSON.parse(numberDoc(200));
+  assert.equal(ab.status().json.counts.builtin, 1);
+  ab.uninstall();
+});
+
+test('with the one-byte probe: ASCII-looking one-byte text goes native; Latin-1 and two-byte text is timed on both paths, 8 calls each in turn, one class per size and representation', { skip: skipProbe }, () => {
+  install();
+  const t = ab.status().json.thresholds;
+  const bytes = Math.max(t.probeMinLength, 8192);
+  const ascii = textDoc(bytes);
+  assert.equal(JSON.stringify(JSON.parse(ascii)), JSON.stringify(builtin(ascii)));
+  // This version's table says whether ASCII text goes native directly or to the learner (first call: native).
+  assert.deepEqual(ab.status().json.counts, { native: 1, builtin: 0, fallbacks: 0 });
+  assert.equal(ab.status().json.learner.length, t.asciiTextNative ? 0 : 1);
+  install();
+  const oneByte = textDoc(bytes, 'x', LATIN);
+  const twoByte = textDoc(bytes, '\u4e2d', LATIN);
+  const want = builtin(oneByte);
+  for (let i = 0; i < 48; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
+  let s = ab.status().json;
+  assert.deepEqual(s.counts, { native: 24, builtin: 24, fallbacks: 0 });
+  assert.equal(s.learner.length, 1);
+  assert.equal(s.learner[0].oneByte, true);
+  assert.ok(s.learner[0].nativeNsPerChar > 0 && s.learner[0].builtinNsPerChar > 0, JSON.stringify(s.learner));
+  const wantTwo = builtin(twoByte);
+  for (let i = 0; i < 48; i++) assert.deepStrictEqual(JSON.parse(twoByte), wantTwo);
+  s = ab.status().json;
+  assert.deepEqual(s.counts, { native: 48, builtin: 48, fallbacks: 0 });
+  assert.deepEqual(s.learner.map((l) => [l.oneByte, l.calls]), [[true, 48], [false, 48]]);
+  // Past the first 48 calls (16 warm-up, then 2 timed runs of 8 per path) the class runs its cheaper path.
+  for (let i = 0; i < 100; i++) assert.deepStrictEqual(JSON.parse(oneByte), want);
+  s = ab.status().json;
+  assert.equal(s.counts.native + s.counts.builtin, 196);
+  assert.ok(['native', 'builtin'].includes(s.learner[0].choice));
+  ab.uninstall();
+});
+
+// Each version's own table, with the probe and with it switched off (AFTERBURNER_JSON_ONEBYTE=0,
+// the behaviour when the V8 symbol cannot be resolved): which documents went where.
+const ROUTE_CHILD = `
+const ab = require(${JSON.stringify(ROOT)});
+${numberDoc.toString()}
+const t = ab.status().json.thresholds;
+const small = numberDoc(Math.max(t.probeMinLength, 4096));
+const smallTwo = numberDoc(Math.max(t.probeMinLength, 4096), '\\u4e2d');
+const large = numberDoc(t.minLength + 1024);
+const same = [small, smallTwo, large].every((d) => JSON.stringify(JSON.parse(d)) === JSON.stringify(ab.json.parse(Buffer.from(d))));
+const counts = [];
+for (const d of [small, smallTwo, large]) {
+  const before = { ...ab.status().json.counts };
+  JSON.parse(d);
+  const after = ab.status().json.counts;
+  counts.push(Object.keys(after).find((k) => after[k] > before[k]));
+}
+console.log(JSON.stringify({ v8: process.versions.v8, oneByte: ab.status().json.oneByte, thresholds: t, counts, same }));
+`;
+
+test('on each Node version: its own table; with the probe number-heavy strings from probeMinLength go native (one- and two-byte); AFTERBURNER_JSON_ONEBYTE=0 degrades to the sampling-only router', { skip: skipNative }, () => {
+  const { spawnSync } = require('node:child_process');
+  for (const { major, node } of nodeBinaries()) {
+    for (const probeEnv of ['1', '0']) {
+      const run = spawnSync(node, ['--require', path.join(ROOT, 'register.js'), '-e', ROUTE_CHILD], { env: cleanEnv({ AFTERBURNER_JSON_ONEBYTE: probeEnv }), encoding: 'utf8', timeout: 30000 });
+      assert.equal(run.status, 0, run.stderr);
+      const r = JSON.parse(run.stdout.trim().split('\n').pop());
+      const label = `node ${major}, AFTERBURNER_JSON_ONEBYTE=${probeEnv}`;
+      assert.deepEqual(r.thresholds, routeFor(r.v8.split('.')[0]), label);
+      assert.equal(r.same, true, label);
+      if (probeEnv === '1') {
+        assert.equal(r.oneByte, true, `${label}: the V8 symbol resolves on the supported Linux builds`);
+        assert.deepEqual(r.counts, ['native', 'native', 'native'], label);
+      } else {
+        assert.equal(r.oneByte, false, label);
+        // The earlier behaviour: below the probe-less threshold everything stays on the builtin.
+        assert.deepEqual(r.counts, ['builtin', 'builtin', 'native'], label);
+      }
+    }
   }
 });

@@ -10,6 +10,10 @@ import { loadNative, type NativeBinding } from '../core/native';
 
 export interface JsonNative extends NativeBinding {
   jsonTape(input: string | Uint8Array): unknown[] | null;
+  /** Whether V8's IsOneByte probe is in use; a boolean argument switches it off or back on. */
+  jsonOneByte(enable?: boolean): boolean;
+  /** True for a string V8 stores as one-byte (false without the probe). O(1). */
+  jsonIsOneByte(input: unknown): boolean;
   jsonValidate(input: string | Uint8Array): number;
   jsonGet(input: string | Uint8Array, tokens: string[]): unknown[] | null | false;
   jsonBuffers(): [Uint32Array, Float64Array, Uint32Array];
@@ -67,7 +71,7 @@ export function jsonNative(): JsonNative | null {
   } catch {
     binding = null;
   }
-  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonSetCollector === 'function') {
+  if (binding && typeof binding.jsonTape === 'function' && typeof binding.jsonIsOneByte === 'function' && typeof binding.jsonSetCollector === 'function') {
     native = binding as JsonNative;
     native.jsonSetCollector(collect);
     [ops, nums, meta] = native.jsonBuffers();
@@ -175,6 +179,12 @@ function build(): unknown {
         q += 3;
         return a;
       }
+      if (n === 4) {
+        // Quaternions, colours, rectangles.
+        const a = [nums[q], nums[q + 1], nums[q + 2], nums[q + 3]];
+        q += 4;
+        return a;
+      }
       const a = ownNumberArray(n);
       for (let i = 0; i < n; i++) a[i] = nums[q++];
       return a;
@@ -238,6 +248,23 @@ export function nativeParse(input: string | Uint8Array): unknown {
   } finally {
     busy = false;
   }
+}
+
+/** Whether V8 stores this string as one-byte (Latin-1); false when unknown (no probe, no addon). */
+export function isOneByte(input: string): boolean {
+  const n = native === undefined ? jsonNative() : native;
+  return n !== null && n.jsonIsOneByte(input);
+}
+
+/**
+ * Whether strings are classified by V8's IsOneByte (resolved from the node binary when the addon
+ * loads). `enable` false switches it off in this thread (the router then samples characters, the
+ * old behaviour), true resolves it again. False without the addon.
+ */
+export function oneByteProbe(enable?: boolean): boolean {
+  const n = native === undefined ? jsonNative() : native;
+  if (n === null) return false;
+  return enable === undefined ? n.jsonOneByte() : n.jsonOneByte(enable);
 }
 
 /**
