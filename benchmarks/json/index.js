@@ -74,18 +74,23 @@ function pickPath(value) {
 }
 
 // simdjson@0.9.2 exports simdjson's symbols, so on Node versions whose binary exports its own
-// simdjson (22+) some of the peer's calls bind to node's copy, another version: on Node 26 its
-// isValid segfaults on some files. Each file is tried in a child process first; a crash there
-// leaves the peer's columns empty for that file instead of killing the whole benchmark.
+// simdjson (22+: process.versions.simdjson) some of the peer's calls bind to node's copy, another
+// version: full runs segfaulted on Node 22 and 26 (in isValid, at twitterescaped.json), even on
+// files a probe child got through. So on those versions the peer runs only with BENCH_PEER=1; each file is tried in a child process first (before this process
+// has done any work: later, spawning failed with ENOMEM on Node 22), and a crash leaves the
+// peer's columns empty for that file instead of killing the whole benchmark.
 const peerCrashes = [];
+const peerSkipped = Boolean(peerModule && process.versions.simdjson && process.env.BENCH_PEER !== '1');
 function peerSurvives(d, keyPath) {
   const probe = `const p = require('simdjson'); const t = require('fs').readFileSync(0, 'utf8');
     for (let i = 0; i < 20; i++) { p.parse(t); p.isValid(t); ${keyPath ? `p.lazyParse(t).valueForKeyPath(${JSON.stringify(keyPath)});` : ''} }`;
   const run = spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, input: d.buf, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60000 });
   if (run.status === 0) return true;
-  peerCrashes.push(`${d.name} (${run.signal || `exit ${run.status}`})`);
+  peerCrashes.push(`${d.name} (${run.signal || (run.error ? run.error.code || run.error.message : `exit ${run.status}`)})`);
   return false;
 }
+const targets = new Map(docs.map((d) => [d, d.bytes >= 100 * 1024 ? pickPath(builtin(d.text)) : null]));
+const peerFor = new Map(docs.map((d) => [d, peerModule && !peerSkipped && peerSurvives(d, targets.get(d) && targets.get(d).keyPath) ? peerModule : null]));
 
 function access(value, pointer) {
   let cur = value;
@@ -98,8 +103,8 @@ let sink = 0;
 for (const d of docs) {
   const { text, buf } = d;
   const mb = d.bytes / 1e6;
-  const target = d.bytes >= 100 * 1024 ? pickPath(builtin(text)) : null;
-  const peer = peerModule && peerSurvives(d, target && target.keyPath) ? peerModule : null;
+  const target = targets.get(d);
+  const peer = peerFor.get(d);
   const before = { ...ab.status().json.counts };
   const strings = compare(
     {
@@ -165,7 +170,8 @@ for (const d of docs) {
 const files = rows.filter((r) => !docs.find((d) => d.name === r.row).generated);
 const mean = { row: 'geomean (corpus files)', KB: '', 'builtin MB/s': '', repr: '', route: '' };
 for (const key of ['patched', 'native', 'buf', 'get', 'validate', 'peer.parse', 'peer.get', 'peer.valid']) {
-  mean[key] = geomean(files.map((r) => r[key]).filter((v) => typeof v === 'number'));
+  const values = files.map((r) => r[key]).filter((v) => typeof v === 'number');
+  mean[key] = values.length ? geomean(values) : '';
 }
 const minimum = { row: 'minimum (every row)', KB: '', 'builtin MB/s': '', repr: '', route: '' };
 for (const key of ['patched', 'native', 'buf', 'get', 'validate', 'peer.parse', 'peer.get', 'peer.valid']) {
@@ -178,6 +184,7 @@ const notes = [
   `ratios: times faster than the builtin doing the same job (>1 faster); medians of ${opts.repeats} interleaved samples.`,
   `router table for V8 ${process.versions.v8.split('.')[0]}: ${JSON.stringify(status.json.thresholds)}; route = where the patched JSON.parse sent this document during its timed calls; repr = how V8 stores the string.`,
   peerModule ? 'peer: simdjson@0.9.2 from buf.toString() (it takes strings only).' : `peer simdjson@0.9.2 unavailable: ${peerError}`,
+  ...(peerSkipped ? [`peer simdjson@0.9.2 left out on Node ${process.versions.node} (BENCH_PEER=1 to include it): its simdjson symbols bind to node's own copy (${process.versions.simdjson}), and full runs segfaulted on Node 22 and 26`] : []),
   ...(peerCrashes.length ? [`peer crashed in a probe child (its simdjson symbols bind to node's own copy), columns left empty: ${peerCrashes.join(', ')}`] : []),
 ];
 report('json: JSON.parse router and native helpers vs the builtin', rows, { keys: ['builtin MB/s', 'patched', 'buf', 'get', 'validate', 'peer.parse'], notes });
