@@ -11,39 +11,14 @@ const assert = require('node:assert/strict');
 const util = require('node:util');
 const { spawnSync } = require('node:child_process');
 const { ROOT, cleanEnv } = require('./helpers');
+const { outcome, diffOutcomes } = require('./json/compare');
 
 const { json } = require(ROOT);
 const builtin = JSON.parse;
 
-function outcome(fn) {
-  try {
-    return { ok: true, value: fn() };
-  } catch (err) {
-    return { ok: false, name: err && err.constructor && err.constructor.name, message: err && err.message };
-  }
-}
-
-function sameValue(a, b) {
-  const stack = [[a, b]];
-  while (stack.length) {
-    const [x, y] = stack.pop();
-    if (x === null || typeof x !== 'object' || y === null || typeof y !== 'object') {
-      if (!Object.is(x, y)) return false;
-      continue;
-    }
-    if (Array.isArray(x) !== Array.isArray(y) || Object.getPrototypeOf(x) !== Object.getPrototypeOf(y)) return false;
-    const kx = Reflect.ownKeys(x);
-    const ky = Reflect.ownKeys(y);
-    if (kx.length !== ky.length || kx.some((k, i) => k !== ky[i])) return false;
-    for (const k of kx) stack.push([x[k], y[k]]);
-  }
-  return true;
-}
-
+// The suite's shared comparison (key order, -0, prototypes, descriptors, error type and message).
 function sameOutcome(got, want) {
-  if (got.ok !== want.ok) return false;
-  if (!got.ok) return got.name === want.name && got.message === want.message;
-  return sameValue(got.value, want.value);
+  return diffOutcomes(got, want, { shared: false }) === null;
 }
 
 function tokensOf(pointer) {
