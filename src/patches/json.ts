@@ -125,9 +125,9 @@ const choice = new Uint8Array(CLASSES * 2); // 1: native
 const perf = globalThis.performance;
 const now: () => number = perf && typeof perf.now === 'function' ? perf.now.bind(perf) : Date.now;
 
-function classOf(text: string): number {
+function classOf(text: string, oneByte: boolean): number {
   const size = 31 - Math.clz32(text.length) - 10;
-  return (size < 0 ? 0 : size >= CLASSES ? CLASSES - 1 : size) + (isOneByte(text) ? 0 : CLASSES);
+  return (size < 0 ? 0 : size >= CLASSES ? CLASSES - 1 : size) + (oneByte ? 0 : CLASSES);
 }
 
 /** Ends a timed block: its cost per character updates the path's estimate by half. */
@@ -144,8 +144,8 @@ function nativeChosen(c: number): boolean {
   return choice[c] === 1;
 }
 
-function learned(text: string): unknown {
-  const c = classOf(text);
+function learned(text: string, oneByte: boolean): unknown {
+  const c = classOf(text, oneByte);
   const k = ++classCalls[c] - 1;
   let useNative: boolean;
   let timed: boolean;
@@ -200,7 +200,10 @@ const route_ = {
       if (forceNative) return viaNative(text);
       const digits = sampledDigits(text);
       if (digits >= minDigits) return viaNative(text);
-      if (probe) return asciiText && digits >= 0 && isOneByte(text) ? viaNative(text) : learned(text);
+      if (probe) {
+        const oneByte = isOneByte(text);
+        return asciiText && digits >= 0 && oneByte ? viaNative(text) : learned(text, oneByte);
+      }
     }
     builtinCalls++;
     return builtinParse(text, reviver);
