@@ -86,3 +86,16 @@ test('a patch whose install throws is reported inactive with a warning; the othe
   assert.equal(json.installed, true);
   assert.equal(json.json.active, false);
 });
+
+test('each namespace exports its helpers and nothing else (internals stay reachable only from dist/)', () => {
+  const ab = require(ROOT);
+  const surface = Object.fromEntries(['json', 'timers', 'gc', 'weak', 'memory'].map((ns) => [ns, Object.keys(ab[ns]).sort()]));
+  assert.deepEqual(surface, {
+    json: ['get', 'nativeAvailable', 'parse', 'validate'],
+    timers: ['Condition', 'Event', 'alignedExpiry', 'report', 'reportEnabled', 'sleep', 'waitFor'],
+    gc: ['PROFILES', 'envLines', 'memory', 'plan', 'setFlag', 'stats'],
+    weak: ['WeakValueMap', 'onWeak', 'weakHandler', 'weakListenerStats'],
+    memory: ['backrefsDot', 'expectCollected', 'forceGC', 'gcMode', 'growth', 'leaks', 'mostCommonTypes', 'resetGrowth', 'retainerChain', 'toDot'],
+  });
+  assert.deepEqual(Object.keys(ab).sort(), ['gc', 'install', 'json', 'memory', 'status', 'timers', 'uninstall', 'weak']);
+});

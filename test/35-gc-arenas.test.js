@@ -11,7 +11,7 @@ const { ROOT, REGISTER, cleanEnv } = require('./helpers');
 const BIN = path.join(ROOT, 'bin', 'afterburner.js');
 const NATIVE = fs.existsSync(path.join(ROOT, 'build', 'Release', 'afterburner.node'));
 // Arenas are glibc's; the counts come from /proc/self/maps.
-const GLIBC = process.platform === 'linux' && Boolean(require('..').gc.glibcVersion());
+const GLIBC = process.platform === 'linux' && Boolean(require('../dist/gc/internal.js').glibcVersion());
 const skip = !GLIBC && 'glibc malloc arenas only exist on Linux with glibc';
 const LOAD = path.join(require('node:os').tmpdir(), `ab-arena-load-${process.pid}.js`);
 test.after(() => fs.rmSync(LOAD, { force: true }));

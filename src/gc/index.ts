@@ -11,15 +11,14 @@ import { gcStats, startAccounting, type GcStats } from './accounting';
 import { outOfRangeError } from '../core/errors';
 import { PROFILES, planFor, type Plan, type Profile } from './profiles';
 
-export { memory, arenaCount, arenaMappingsFromMaps, vszBreakdownFromMaps, glibcVersion, type MemoryReport, type VszBreakdown } from './memory';
-export { memoryLimit, parseSize, type MemoryLimit } from './limits';
-export { PROFILES, PROFILE_INTENT, DEFAULT_PROFILE, profileSizes, resolveProfile, makePlan, mallocThreads, arenaMaxFor, type Plan, type Profile, type Setting, type MallocThreads } from './profiles';
-export { flagsInEffect, youngGeneration, acceptedInNodeOptions, NODE_OPTIONS_ACCEPTS } from './runtime';
-export { RUNTIME_FLAG_ALLOW_LIST, refusal as runtimeFlagRefusal, setRuntimeFlag as setFlag, appliedRuntimeFlags } from './flags';
-export { startLines } from './lines';
-export { envLines, parseArgs as parseLauncherArgs, buildLaunch } from './launcher';
+// The public surface is the five functions above plus the profile names; what they are built
+// from (plan internals, /proc parsers, launcher argument parsing) stays inside, so it can change
+// without breaking anyone: this package's own tests reach it through ./internal.
+export { memory, type MemoryReport, type VszBreakdown } from './memory';
+export { PROFILES, type Plan, type Profile, type Setting } from './profiles';
+export { setRuntimeFlag as setFlag } from './flags';
+export { envLines } from './launcher';
 export type { GcStats, GcKindStats } from './accounting';
-export type { TrimStats } from './trim';
 
 /**
  * GC counts and pauses since the gc patch was installed. Without the patch, the first call starts
