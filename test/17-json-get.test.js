@@ -207,6 +207,48 @@ test('pointers into long arrays of numbers: every index, past the end, below a n
   report(problems);
 });
 
+// Runs of numbers are checked in fixed 64-byte blocks from the run's first number, with what a
+// rule needs from the previous block carried over: defects on both sides of each block boundary,
+// tokens, whitespace and separators that cross one, runs that end (or stop at an exponent, a
+// string, a tab...) exactly at one, and documents that end right after one.
+test('runs of numbers across 64-byte block boundaries: defects on each side, carries, runs ending at a boundary', () => {
+  const problems = [];
+  const BODIES = [
+    ['7', ','], ['-0.25', ', '], ['123', ',\n        '], ['0.5', ' ,'], ['-65.613616999999977', ','], ['10', '\r\n,\t'], ['0', ',\n'],
+  ];
+  const DEFECTS = ['x', ',', '.', '-', ' ', '0', 'e', ']', '\t', '"'];
+  let seed = 0;
+  for (const [token, sep] of BODIES) {
+    const parts = Array.from({ length: 40 }, (_, i) => (i % 5 === 4 ? '0' : i % 7 === 3 ? `${token}1` : token));
+    const run = parts.join(sep);
+    const head = '{"v":[';
+    const first = head.length;
+    const pointers = ['/v/0', '/v/1', '/v/20', '/v/39', '/v/40', '/w'];
+    const docs = [`${head}${run}]}`, `[${run}]`, `${head}${run},"s"],"w":1}`, `${head}${run},1e5,${run}]}`];
+    // The array's ']' (after optional whitespace) at each offset around a block boundary.
+    for (let end = 60; end <= 130; end++) {
+      let r = '';
+      for (let i = 0; r.length < end; i++) r += (i ? sep : '') + parts[i % parts.length];
+      const cut = r.slice(0, end).replace(/[,\s.-]+$/, '');
+      docs.push(`${head}${cut}]}`, `[${cut}]`, `[${cut} ]`, `${head}${cut}\t]}`);
+    }
+    for (const doc of docs) check(doc, pointers, problems, seed++);
+    const doc = docs[0];
+    for (let block = 0; first + block * 64 < doc.length; block++) {
+      for (let d = -2; d <= 1; d++) {
+        const at = first + block * 64 + d;
+        if (at < first || at >= doc.length - 2) continue;
+        for (const c of DEFECTS) {
+          check(doc.slice(0, at) + c + doc.slice(at + 1), pointers, problems, seed++);
+          check(doc.slice(0, at) + c + doc.slice(at), pointers, problems, seed++);
+        }
+        check(doc.slice(0, at) + doc.slice(at + 1), pointers, problems, seed++);
+      }
+    }
+  }
+  report(problems);
+});
+
 /** A seeded generator of documents with every kind of token, plus mutations of them. */
 function generator(seed) {
   let s = seed >>> 0;
