@@ -366,24 +366,25 @@ struct RunResult {
 template <RunMasks (*Classify)(const uint8_t*)>
 __attribute__((always_inline)) inline RunResult NumberRunT(const Source& s, size_t pos) {
   RunResult r{0, false, false, 0};
-  const size_t len = s.len;
+  const uint8_t* const in = s.in;
+  const size_t len = s.len, first = pos;
   if (!NumberStart(*s.At(pos))) return r;  // pos must start a token (the caller checked; never trust it)
   uint64_t wrong = 0, count = 0;
-  // The previous block's masks (only bit 63 is used), its token starts, and the carry-outs of
-  // the additions over a fraction's digit run and over a whitespace run after a ','.
-  uint64_t pN = 0, pT = 0, pX = 0, pD = 0, pZ = 0, pC = 0, pW = 0, pS = 0;
+  // The previous block's masks (only bit 63 is used), and the carry-outs of the additions over
+  // a fraction's digit run and over a whitespace run after a ','.
+  uint64_t pN = 0, pT = 0, pX = 0, pD = 0, pZ = 0, pC = 0, pW = 0;
   uint64_t aDot = 0, aComma = 0;
   while (true) {
-    const uint8_t* w = s.At(pos);
+    // Whole blocks straight from the input; the last (partial) one from the padded tail window,
+    // where past the end is a stop. pos == len after a full last block is still a window
+    // (Source::At: the tail window has 64 bytes to spare).
+    const bool whole = pos + 64 <= len;
+    const uint8_t* w = whole ? in + pos : s.At(pos);
     const RunMasks m = Classify(w);
     const uint64_t D = m.digit, T = m.dot, M = m.minus, C = m.comma, W = m.space;
     const uint64_t X = T | M, N = D | X;
     uint64_t known = N | C | W;
-    // Past the end is a stop. A run that reaches the end of the input leaves everything to the
-    // per-token check (the document cannot be valid: it ends inside an array). pos == len after
-    // a full last block is still a window (Source::At: the tail window has 64 bytes to spare).
-    const size_t avail = len - pos;
-    if (__builtin_expect(avail < 64, 0)) known &= (uint64_t(1) << avail) - 1;
+    if (__builtin_expect(!whole, 0)) known &= (uint64_t(1) << (len - pos)) - 1;
     const uint64_t Nb = (N << 1) | (pN >> 63), Db = (D << 1) | (pD >> 63), Tb = (T << 1) | (pT >> 63);
     const uint64_t Xb = (X << 1) | (pX >> 63), Cb = (C << 1) | (pC >> 63), Wb = (W << 1) | (pW >> 63);
     const uint64_t S = N & ~Nb;
@@ -399,23 +400,22 @@ __attribute__((always_inline)) inline RunResult NumberRunT(const Source& s, size
     if (__builtin_expect(known == ~uint64_t(0), 1)) {
       wrong |= bad;
       count += static_cast<uint64_t>(__builtin_popcountll(S));
-      pN = N, pT = T, pX = X, pD = D, pZ = Z, pC = C, pW = W, pS = S;
+      pN = N, pT = T, pX = X, pD = D, pZ = Z, pC = C, pW = W;
       aDot = dotCarry, aComma = commaCarry;
       pos += 64;
       continue;
     }
+    // A run that reaches the end of the input leaves everything to the per-token check (the
+    // document cannot be valid: it ends inside an array).
     const uint32_t limit = static_cast<uint32_t>(__builtin_ctzll(~known));
-    if (limit >= avail) return r;
+    if (pos + limit >= len) return r;
     wrong |= bad & ((uint64_t(2) << limit) - 1);  // through the stop byte (limit 63: all)
-    const uint64_t Sin = S & ((uint64_t(1) << limit) - 1);
-    count += static_cast<uint64_t>(__builtin_popcountll(Sin));
-    if (Sin) {
-      r.lastStart = pos + 63 - static_cast<uint32_t>(__builtin_clzll(Sin));
-    } else if (pS) {
-      r.lastStart = pos - 1 - static_cast<uint32_t>(__builtin_clzll(pS));
-    } else {
-      return r;  // no token start in the last 64 bytes or more (long whitespace): per token
-    }
+    count += static_cast<uint64_t>(__builtin_popcountll(S & ((uint64_t(1) << limit) - 1)));
+    // The last token's start: back from the stop over anything else, then over its bytes.
+    size_t q = pos + limit;
+    while (q > first && !(NumberStart(in[q - 1]) || in[q - 1] == '.')) q--;
+    while (q > first && (NumberStart(in[q - 1]) || in[q - 1] == '.')) q--;
+    r.lastStart = q;
     r.bad = wrong != 0;
     r.open = w[limit] != ']';
     r.count = static_cast<uint32_t>(count);
