@@ -284,10 +284,6 @@ struct RunMasks {
   uint64_t digit, dot, minus, comma, space, zero;
 };
 
-#ifndef AB_RUN_SPACING
-#define AB_RUN_SPACING 24
-#endif
-
 // AB_WALK_NO_RUNS: leave the window check out (the differential check builds both).
 #if (defined(__x86_64__) || defined(_M_X64)) && !defined(AB_WALK_NO_RUNS)
 #define AB_WALK_WIDE 1
@@ -354,7 +350,11 @@ struct RunResult {
 // whitespace (an addition; its carry-out enters the next block's). So from one block to the
 // next only pos and a few bits depend on each other, and the processor overlaps blocks (the
 // window version before this, which restarted at the last token start of each window, was
-// bound by that chain: mesh.pretty.json 388 us of walk, now 298 us). The stop is a predictable
+// bound by that chain: mesh.pretty.json 388 us of walk, now 234 us, standalone A/B). A block
+// still costs about 8 ns here (some 90 instructions: instruction-bound, not latency-bound;
+// storing the masks and checking them in a second pass, or loading the block again one byte
+// earlier instead of carrying bit 63, measured the same or slower), so runs only pay where
+// numbers are dense (the condition in WalkValue's `number`). The stop is a predictable
 // branch. Rules are also evaluated at the stop byte (it is of no class, so only "a digit must
 // follow" rules can fire there, and they hold whatever the stop byte is). Bad when:
 //   a token starts with '.', or has a '-' that is not its first byte;
@@ -722,7 +722,7 @@ number : {
   // Only for runs of at least three numbers (a window costs more than two numbers alone:
   // canada.json's [x,y] pairs) packed at least about three to a window (mesh.pretty.json's
   // one number per indented line was slower in windows).
-  if (kNumberRun && t + 3 < n && in[idx[t + 3]] == ',' && in[next] == ',' && sp[-1] && idx[t + 2] - pos <= AB_RUN_SPACING &&
+  if (kNumberRun && t + 3 < n && in[idx[t + 3]] == ',' && in[next] == ',' && sp[-1] && idx[t + 2] - pos <= 24 &&
       NumberStart(in[pos]) && NumberStart(in[idx[t + 2]])) {
     const RunResult run = kNumberRun(s, pos);
     if (run.bad) return 0;
