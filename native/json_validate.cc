@@ -677,6 +677,13 @@ value : {
           const uint8_t d = in[idx[u + 1]];
           if (d == ']') {
             t = u + 2;
+            // The next element of the parent array is another one ([x,y],[x,y]...): straight
+            // on, without the trip through `after` and `value` (a sixth of canada.json's walk).
+            if (t + 2 < n && sp != stack && sp[-1] && in[idx[t]] == ',' && in[idx[t + 1]] == '[' && NumberStart(in[idx[t + 2]])) {
+              u = t + 2;
+              checked = 0;
+              continue;
+            }
             goto after;
           }
           if (d != ',' || ++checked == 4 || !NumberStart(in[idx[u + 2]])) break;

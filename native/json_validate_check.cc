@@ -11,7 +11,8 @@
 // 1. No read past the input: every document (and every prefix of it) is placed so that its
 //    last byte is the last byte before a PROT_NONE page; a read past it crashes.
 // 2. The 64-byte block check of number arrays (A) against the per-token check (B) on random
-//    arrays of numbers with random defects: the same verdict on every document.
+//    arrays of numbers (and of short arrays of numbers) with random defects: the same verdict
+//    on every document.
 // 3. The same on long runs (several blocks) shifted by 0 to 63 bytes against the block grid,
 //    with every single-byte defect (replace, insert, delete) at every position, so each rule is
 //    hit on both sides of a block boundary, runs start and stop mid-block, and documents end
@@ -116,7 +117,12 @@ void NumberArrays(uint64_t seed, int count) {
       if (kind == 0) {
         d += "\"s\"";
       } else if (kind == 1) {
-        d += "[1,2]";
+        // Short arrays, often several in a row (they are checked one after another in a loop).
+        for (int j = r(4) ? 1 : 2 + r(6); j > 0; j--) {
+          d += "[";
+          for (int e = 1 + r(5); e > 0; e--) d += std::string(tokens[r(r(3) ? 12 : 15)]) + (e > 1 ? "," : "");
+          d += j > 1 ? "]," : "]";
+        }
       } else if (kind == 2) {
         d += "true";
       } else if (kind == 3) {

@@ -129,6 +129,33 @@ test('short arrays of numbers (checked in a loop of their own) followed by anyth
   report(problems);
 });
 
+// Consecutive short arrays in an array ([x,y],[x,y]... as in GeoJSON) go from one to the next
+// without leaving the short-array loop: defects (a wrong acceptance shows; a wrong rejection only
+// costs time, the builtin confirms every rejection), other elements and other parents around them.
+test('runs of short arrays of numbers (one after another in the short-array loop), with defects and other neighbours', () => {
+  const problems = [];
+  let s = 7;
+  const rand = (n) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
+  const TOKENS = ['0', '-1', '2.5', '-65.613616999999977', '43.420273000000009', '1e5', '-0', '01', '1.', '-', '.5', '1e', '2..5'];
+  const AFTER = ['', ',', ']', '}', '"x"', ' 2', 'true', ',{}', ',[]', ',"s"', ',]', ',-', ',01', ',[', ',[1', ',[1,'];
+  const OTHER = ['[]', '{}', '"s"', '7', '[[1,2]]', '[1,2,3,4,5,6]', 'null'];
+  let seed = 0;
+  for (let i = 0; i < 400; i++) {
+    const arrays = [];
+    for (let k = 1 + rand(6); k > 0; k--) {
+      const nums = Array.from({ length: 1 + rand(i % 4 === 0 ? 7 : 3) }, () => TOKENS[rand(i % 3 === 0 ? TOKENS.length : 7)]);
+      arrays.push(rand(10) === 0 ? OTHER[rand(OTHER.length)] : `[${nums.join(rand(5) ? ',' : ', ')}]`);
+    }
+    const at = rand(arrays.length);
+    const tail = AFTER[rand(AFTER.length)];
+    arrays[at] = arrays[at].endsWith(']') ? arrays[at].slice(0, -1) + tail + ']' : arrays[at];
+    const body = arrays.join(rand(4) ? ',' : ', ');
+    const text = [`[${body}]`, `{"c":[${body}],"d":[1,2]}`, `[[${body}]]`, `{"a":[1,2],"b":[3,4]}`][rand(4)];
+    check(text, ['', '/0', '/1', '/0/1', '/c/1/0', `/${arrays.length - 1}/0`, '/d/1', '/0/0/1'], problems, seed++);
+  }
+  report(problems);
+});
+
 test('tiny documents and truncations of a document at every length', () => {
   const problems = [];
   for (const text of ['', ' ', '1', '-', '"', '[', '{', '[]', '{}', '""', '[1]', '{"a":1}', 'tr', 'n', '0 ', ' 0']) check(text, ['', '/a', '/0'], problems);
