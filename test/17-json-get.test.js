@@ -129,10 +129,10 @@ test('short arrays of numbers (checked in a loop of their own) followed by anyth
   report(problems);
 });
 
-// Consecutive short arrays in an array ([x,y],[x,y]... as in GeoJSON) go from one to the next
+// Consecutive short arrays in an array ([x,y],[x,y]... as in GeoJSON) or an object go from one to the next
 // without leaving the short-array loop: defects (a wrong acceptance shows; a wrong rejection only
 // costs time, the builtin confirms every rejection), other elements and other parents around them.
-test('runs of short arrays of numbers (one after another in the short-array loop), with defects and other neighbours', () => {
+test('runs of short arrays of numbers (one after another in the short-array loop, in arrays and objects), with defects and other neighbours', () => {
   const problems = [];
   let s = 7;
   const rand = (n) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
@@ -150,8 +150,12 @@ test('runs of short arrays of numbers (one after another in the short-array loop
     const tail = AFTER[rand(AFTER.length)];
     arrays[at] = arrays[at].endsWith(']') ? arrays[at].slice(0, -1) + tail + ']' : arrays[at];
     const body = arrays.join(rand(4) ? ',' : ', ');
-    const text = [`[${body}]`, `{"c":[${body}],"d":[1,2]}`, `[[${body}]]`, `{"a":[1,2],"b":[3,4]}`][rand(4)];
-    check(text, ['', '/0', '/1', '/0/1', '/c/1/0', `/${arrays.length - 1}/0`, '/d/1', '/0/0/1'], problems, seed++);
+    // Also as the members of an object ("pos":[x,y,z],"rot":[...]...), keys with escapes (valid
+    // and not) among them.
+    const KEYS = ['pos', 'rot', 'a\\u00e9', 'k\\n', 'bad\\x', 'bad\\u12', ''];
+    const members = arrays.map((a, k) => `"${k === at && rand(2) ? KEYS[rand(KEYS.length)] : KEYS[k % 2]}${k}"${rand(4) ? ':' : ' : '}${a}`).join(',');
+    const text = [`[${body}]`, `{"c":[${body}],"d":[1,2]}`, `[[${body}]]`, `{${members}}`, `[{${members}}]`][rand(5)];
+    check(text, ['', '/0', '/1', '/0/1', '/c/1/0', `/${arrays.length - 1}/0`, '/d/1', '/0/0/1', '/pos0/0', '/rot1/1'], problems, seed++);
   }
   report(problems);
 });
