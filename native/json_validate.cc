@@ -277,9 +277,9 @@ __attribute__((noinline)) bool LongNumber(const Source& s, size_t pos) {
 }
 
 // Arrays of numbers (coordinates, vectors, samples) are checked 64 bytes at a time instead of
-// one token at a time, where AVX2 or AVX-512 make a window's byte classes cheap (with SSE2 alone
+// one token at a time, where AVX2 or AVX-512 make a block's byte classes cheap (with SSE2 alone
 // the window cost as much as the tokens it covered: measured, not used). Byte classes of a
-// 64-byte window:
+// 64-byte block (space: all four JSON whitespace bytes):
 struct RunMasks {
   uint64_t digit, dot, minus, comma, space, zero;
 };
@@ -287,116 +287,164 @@ struct RunMasks {
 // AB_WALK_NO_RUNS: leave the window check out (the differential check builds both).
 #if (defined(__x86_64__) || defined(_M_X64)) && !defined(AB_WALK_NO_RUNS)
 #define AB_WALK_WIDE 1
-__attribute__((target("avx512f,avx512bw"))) inline RunMasks ClassifyRun512(const uint8_t* p) {
+#define AB_WALK_SCALAR_ISA "popcnt,bmi,bmi2,lzcnt"
+__attribute__((target("avx512f,avx512bw," AB_WALK_SCALAR_ISA))) inline RunMasks ClassifyRun512(const uint8_t* p) {
   const __m512i v = _mm512_loadu_si512(p);
+  // Whitespace by the low nibble: ' ' (0x20) at 0, '\t' '\n' '\r' at their own values; a byte
+  // with its high bit set looks up 0 and matches nothing.
+  const long long lo = ' ', hi = 0x00000D00000A0900;  // bytes 8-15: 0 '\t' '\n' 0 0 '\r' 0 0
+  const __m512i ws = _mm512_set_epi64(hi, lo, hi, lo, hi, lo, hi, lo);
   RunMasks m;
   m.digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
   m.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
   m.minus = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-'));
   m.comma = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(','));
-  m.space = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(' ')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n'));
+  m.space = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(ws, v), v);
   m.zero = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('0'));
   return m;
 }
 
-__attribute__((target("avx2"))) inline uint64_t Bits256(__m256i lo, __m256i hi) {
+__attribute__((target("avx2," AB_WALK_SCALAR_ISA))) inline uint64_t Bits256(__m256i lo, __m256i hi) {
   return static_cast<uint32_t>(_mm256_movemask_epi8(lo)) | (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(hi))) << 32);
 }
 
-__attribute__((target("avx2"))) inline uint64_t Eq256(__m256i lo, __m256i hi, char c) {
+__attribute__((target("avx2," AB_WALK_SCALAR_ISA))) inline uint64_t Eq256(__m256i lo, __m256i hi, char c) {
   const __m256i x = _mm256_set1_epi8(c);
   return Bits256(_mm256_cmpeq_epi8(lo, x), _mm256_cmpeq_epi8(hi, x));
 }
 
-__attribute__((target("avx2"))) inline RunMasks ClassifyRun256(const uint8_t* p) {
+__attribute__((target("avx2," AB_WALK_SCALAR_ISA))) inline RunMasks ClassifyRun256(const uint8_t* p) {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
   const __m256i zero = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
   const __m256i dl = _mm256_sub_epi8(lo, zero), dh = _mm256_sub_epi8(hi, zero);
+  const __m256i ws = _mm256_setr_epi8(' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0, ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0);
   RunMasks m;
   m.digit = Bits256(_mm256_cmpeq_epi8(_mm256_min_epu8(dl, nine), dl), _mm256_cmpeq_epi8(_mm256_min_epu8(dh, nine), dh));
   m.dot = Eq256(lo, hi, '.');
   m.minus = Eq256(lo, hi, '-');
   m.comma = Eq256(lo, hi, ',');
-  m.space = Eq256(lo, hi, ' ') | Eq256(lo, hi, '\n');
+  m.space = Bits256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws, lo), lo), _mm256_cmpeq_epi8(_mm256_shuffle_epi8(ws, hi), hi));
   m.zero = Eq256(lo, hi, '0');
   return m;
 }
 #endif
 
-// From in[pos], the first byte of a number in an array: how many tokens of the form
-// -?(0|[1-9][0-9]*)(.[0-9]+)? separated by exactly one ',' (with ' ' and '\n' around) it checked,
-// each one complete. It stops before anything else (a token with an exponent, other
-// whitespace, a string...) and before the last token of a window that does not end the array,
-// leaving those to the per-token walk; 0 means it checked nothing. Sets *bad when a checked
-// token or separator is invalid. Rules are bit operations on the window's masks (bit i is
-// in[pos + i]); every token in the checked region [0, cut) is complete, so no state carries
-// from one window to the next.
+// What a number run found: `count` tokens, the last of them starting at `lastStart`; `bad` when
+// one of them (or a separator) is invalid; `open` when the last one was not checked (the run
+// stopped right after it, maybe inside it: an exponent, a string...).
+struct RunResult {
+  uint32_t count;
+  bool bad, open;
+  size_t lastStart;
+};
+
+// From in[pos], the first byte of a number in an array: the tokens of the form
+// -?(0|[1-9][0-9]*)(.[0-9]+)? separated by exactly one ',' (whitespace around it allowed), up to
+// the first byte of any other kind (an exponent, a string, the end of the array...). When that
+// byte is the array's ']', every token is checked; otherwise all but the last (which the caller
+// checks alone). count 0: nothing checked (the per-token walk does it all).
+//
+// Fixed 64-byte blocks (bit i of a mask is byte pos + i), and every rule looks only backwards:
+// one byte back (the previous block's masks supply bit 63), or across a run of digits or of
+// whitespace (an addition; its carry-out enters the next block's). So from one block to the
+// next only pos and a few bits depend on each other, and the processor overlaps blocks (the
+// window version before this, which restarted at the last token start of each window, was
+// bound by that chain: mesh.pretty.json 388 us of walk, now 234 us, standalone A/B). A block
+// still costs about 8 ns here (some 90 instructions: instruction-bound, not latency-bound;
+// storing the masks and checking them in a second pass, or loading the block again one byte
+// earlier instead of carrying bit 63, measured the same or slower), so runs only pay where
+// numbers are dense (the condition in WalkValue's `number`). The stop is a predictable
+// branch. Rules are also evaluated at the stop byte (it is of no class, so only "a digit must
+// follow" rules can fire there, and they hold whatever the stop byte is). Bad when:
+//   a token starts with '.', or has a '-' that is not its first byte;
+//   a '-' or '.' is not followed by a digit (so a token also ends with a digit);
+//   a '.' follows a digit run that follows a '.' (a second '.');
+//   a '0' that starts the integer part is followed by a digit;
+//   a ',' follows a ',' (through whitespace), or a token follows a token byte through whitespace.
+// (A '.' after a non-digit is one of the first two.)
 template <RunMasks (*Classify)(const uint8_t*)>
-__attribute__((always_inline)) inline uint32_t NumberRunT(const Source& s, size_t pos, bool* bad, size_t* lastStart) {
-  uint32_t k = 0;
+__attribute__((always_inline)) inline RunResult NumberRunT(const Source& s, size_t pos) {
+  RunResult r{0, false, false, 0};
+  const uint8_t* const in = s.in;
+  const size_t len = s.len, first = pos;
+  if (!NumberStart(*s.At(pos))) return r;  // pos must start a token (the caller checked; never trust it)
+  uint64_t wrong = 0, count = 0;
+  // The previous block's masks (only bit 63 is used), and the carry-outs of the additions over
+  // a fraction's digit run and over a whitespace run after a ','.
+  uint64_t pN = 0, pT = 0, pX = 0, pD = 0, pZ = 0, pC = 0, pW = 0;
+  uint64_t aDot = 0, aComma = 0;
   while (true) {
-    const uint8_t* w = s.At(pos);
+    // Whole blocks straight from the input; the last (partial) one from the padded tail window,
+    // where past the end is a stop. pos == len after a full last block is still a window
+    // (Source::At: the tail window has 64 bytes to spare).
+    const bool whole = pos + 64 <= len;
+    const uint8_t* w = whole ? in + pos : s.At(pos);
     const RunMasks m = Classify(w);
-    const uint64_t known = m.digit | m.dot | m.minus | m.comma | m.space;
-    const uint32_t limit = ~known ? static_cast<uint32_t>(__builtin_ctzll(~known)) : 64;
-    const uint64_t below = limit == 64 ? ~uint64_t(0) : (uint64_t(1) << limit) - 1;
-    const uint64_t num = (m.digit | m.dot | m.minus) & below;
-    const uint64_t starts = num & ~(num << 1);
-    if (!(starts & 1)) return k;  // pos must start a token (the caller checked; never trust it)
-    // The array ends in this window: every token is complete. Otherwise stop before the last
-    // token that starts in it (it may continue past the window or run into the stop).
-    const bool ends = limit < 64 && w[limit] == ']';
-    const uint32_t cut = ends ? limit : 63 - static_cast<uint32_t>(__builtin_clzll(starts));
-    if (cut == 0) return k;
-    const uint64_t keep = (uint64_t(1) << cut) - 1;
-    const uint64_t D = m.digit & keep, T = m.dot & keep, M = m.minus & keep, C = m.comma & keep, W = m.space & keep;
-    const uint64_t N = num & keep, S = starts & keep;
-    uint64_t wrong = S & ~(D | M);                  // a token starts with a digit or '-'
-    wrong |= M & ~S;                                // '-' only first
-    wrong |= ((S & M) << 1) & ~D;                   // and a digit after it
-    wrong |= ((T << 1) | (T >> 1)) & ~D;            // '.' between digits
-    const uint64_t digitRunsAfterDot = (m.digit & keep) & ~(D << 1) & (T << 1);
-    wrong |= ((D + digitRunsAfterDot) & ~D) & T;    // a second '.' right after the first's digits
-    const uint64_t firstDigit = (S & D) | ((S & M) << 1);
-    wrong |= firstDigit & m.zero & (D >> 1);        // no leading zero
-    const uint64_t last = N & ~(N >> 1);
-    wrong |= last & ~D;                             // a digit last
-    const uint64_t afterComma = (C << 1) & keep;    // two ',' (through whitespace)
-    wrong |= ((afterComma & ~W) | ((W + (afterComma & W)) & ~W)) & C;
-    const uint64_t afterToken = last << 1;          // two tokens with no ',' between
-    wrong |= ((afterToken & ~W) | ((W + (afterToken & W)) & ~W)) & starts;
-    if (wrong) {
-      *bad = true;
-      return k;
+    const uint64_t D = m.digit, T = m.dot, M = m.minus, C = m.comma, W = m.space;
+    const uint64_t X = T | M, N = D | X;
+    uint64_t known = N | C | W;
+    if (__builtin_expect(!whole, 0)) known &= (uint64_t(1) << (len - pos)) - 1;
+    const uint64_t Nb = (N << 1) | (pN >> 63), Db = (D << 1) | (pD >> 63), Tb = (T << 1) | (pT >> 63);
+    const uint64_t Xb = (X << 1) | (pX >> 63), Cb = (C << 1) | (pC >> 63), Wb = (W << 1) | (pW >> 63);
+    const uint64_t S = N & ~Nb;
+    uint64_t bad = (S & T) | (M & ~S) | (Xb & ~D);
+    uint64_t sum;
+    const uint64_t dotCarry = __builtin_add_overflow(D, (D & Tb) | aDot, &sum);
+    bad |= sum & T;
+    const uint64_t Z = m.zero & ~(Db | Tb);
+    bad |= ((Z << 1) | (pZ >> 63)) & D;
+    const uint64_t commaCarry = __builtin_add_overflow(W, (Cb & W) | aComma, &sum);
+    bad |= (Cb | sum) & C;
+    bad |= N & Wb & ~sum;
+    if (__builtin_expect(known == ~uint64_t(0), 1)) {
+      wrong |= bad;
+      count += static_cast<uint64_t>(__builtin_popcountll(S));
+      pN = N, pT = T, pX = X, pD = D, pZ = Z, pC = C, pW = W;
+      aDot = dotCarry, aComma = commaCarry;
+      pos += 64;
+      continue;
     }
-    k += static_cast<uint32_t>(__builtin_popcountll(S));
-    *lastStart = pos + 63 - static_cast<uint32_t>(__builtin_clzll(S));
-    if (ends) return k;
-    pos += cut;
+    // A run that reaches the end of the input leaves everything to the per-token check (the
+    // document cannot be valid: it ends inside an array).
+    const uint32_t limit = static_cast<uint32_t>(__builtin_ctzll(~known));
+    if (pos + limit >= len) return r;
+    wrong |= bad & ((uint64_t(2) << limit) - 1);  // through the stop byte (limit 63: all)
+    count += static_cast<uint64_t>(__builtin_popcountll(S & ((uint64_t(1) << limit) - 1)));
+    // The last token's start: back from the stop over anything else, then over its bytes.
+    size_t q = pos + limit;
+    while (q > first && !(NumberStart(in[q - 1]) || in[q - 1] == '.')) q--;
+    while (q > first && (NumberStart(in[q - 1]) || in[q - 1] == '.')) q--;
+    r.lastStart = q;
+    r.bad = wrong != 0;
+    r.open = w[limit] != ']';
+    r.count = static_cast<uint32_t>(count);
+    return r;
   }
 }
 
 #ifdef AB_WALK_WIDE
-__attribute__((target("avx512f,avx512bw"), flatten)) uint32_t NumberRun512(const Source& s, size_t pos, bool* bad, size_t* lastStart) {
-  return NumberRunT<ClassifyRun512>(s, pos, bad, lastStart);
+__attribute__((target("avx512f,avx512bw," AB_WALK_SCALAR_ISA), flatten)) RunResult NumberRun512(const Source& s, size_t pos) {
+  return NumberRunT<ClassifyRun512>(s, pos);
 }
-__attribute__((target("avx2"), flatten)) uint32_t NumberRun256(const Source& s, size_t pos, bool* bad, size_t* lastStart) {
-  return NumberRunT<ClassifyRun256>(s, pos, bad, lastStart);
+__attribute__((target("avx2," AB_WALK_SCALAR_ISA), flatten)) RunResult NumberRun256(const Source& s, size_t pos) {
+  return NumberRunT<ClassifyRun256>(s, pos);
 }
 #endif
 
-using NumberRunFn = uint32_t (*)(const Source&, size_t, bool*, size_t*);
+using NumberRunFn = RunResult (*)(const Source&, size_t);
 
 // The widest NumberRun this processor runs, or none (then every number is checked alone).
 // AFTERBURNER_JSON_WIDE=0 in the environment at load time forces none: the tests use it to
-// run the per-token path on machines that would never take it.
+// run the per-token path on machines that would never take it (and "avx2" the AVX2 blocks on
+// an AVX-512 machine).
 NumberRunFn PickNumberRun() {
   const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
   if (wide && std::strcmp(wide, "0") == 0) return nullptr;
 #ifdef AB_WALK_WIDE
   __builtin_cpu_init();  // this runs as a static initializer, maybe before libgcc's own
-  if (__builtin_cpu_supports("avx512bw")) return NumberRun512;
+  const bool avx2Only = wide && std::strcmp(wide, "avx2") == 0;  // for the checks: the AVX2 blocks
+  if (__builtin_cpu_supports("avx512bw") && !avx2Only) return NumberRun512;
   if (__builtin_cpu_supports("avx2")) return NumberRun256;
 #endif
   return nullptr;
@@ -437,7 +485,9 @@ bool EscapesOk(const uint8_t* p, const uint8_t* end) {
     if (end - p < 2) return false;
     uint8_t c = p[1];
     if (c == 'u') {
-      if (end - p < 6 || !(kTables.hex[p[2]] && kTables.hex[p[3]] && kTables.hex[p[4]] && kTables.hex[p[5]])) return false;
+      // One branch for the four digits (not four: twitterescaped.json's strings are mostly \u
+      // escapes, and this loop was a third of its walk).
+      if (end - p < 6 || !(kTables.hex[p[2]] & kTables.hex[p[3]] & kTables.hex[p[4]] & kTables.hex[p[5]])) return false;
       p += 6;
     } else if (kTables.escape[c]) {
       p += 2;
@@ -627,6 +677,23 @@ value : {
           const uint8_t d = in[idx[u + 1]];
           if (d == ']') {
             t = u + 2;
+            // The next element of the parent array is another one ([x,y],[x,y]...): straight
+            // on, without the trip through `after` and `value` (canada.json's walk -13%).
+            if (t + 2 < n && sp != stack && in[idx[t]] == ',') {
+              if (sp[-1] && in[idx[t + 1]] == '[' && NumberStart(in[idx[t + 2]])) {
+                u = t + 2;
+                checked = 0;
+                continue;
+              }
+              // The same in an object whose next member is one ("pos":[x,y,z],"rot":[...]...:
+              // marine_ik.json's animation keys), its key checked as in `key`.
+              if (!sp[-1] && t + 4 < n && in[idx[t + 2]] == ':' && in[idx[t + 3]] == '[' && NumberStart(in[idx[t + 4]])) {
+                if (in[idx[t + 1]] != '"' || !StringOk(s, idx[t + 1], idx[t + 2], &escaped)) return 0;
+                u = t + 4;
+                checked = 0;
+                continue;
+              }
+            }
             goto after;
           }
           if (d != ',' || ++checked == 4 || !NumberStart(in[idx[u + 2]])) break;
@@ -676,16 +743,15 @@ number : {
   // one number per indented line was slower in windows).
   if (kNumberRun && t + 3 < n && in[idx[t + 3]] == ',' && in[next] == ',' && sp[-1] && idx[t + 2] - pos <= 24 &&
       NumberStart(in[pos]) && NumberStart(in[idx[t + 2]])) {
-    bool bad = false;
-    size_t lastStart = 0;
-    const uint32_t k = kNumberRun(s, pos, &bad, &lastStart);
-    if (bad) return 0;
+    const RunResult run = kNumberRun(s, pos);
+    if (run.bad) return 0;
+    const uint32_t k = run.count;
     if (k) {
-      // Each checked token and each ',' after all but the last is one structural: the last
-      // token checked is structural t + 2k - 2. Confirmed against stage 1 (the walk's bounds
-      // rely on staying in step with it).
+      // Each token and each ',' after all but the last is one structural: the last token is
+      // structural t + 2k - 2. Confirmed against stage 1 (the walk's bounds rely on staying in
+      // step with it).
       const uint32_t u = t + 2 * k - 2;
-      if (u + 1 >= n || idx[u] != lastStart) return 0;
+      if (u + 1 >= n || idx[u] != run.lastStart) return 0;
       if (Q) {
         // A path array (a query walks no other): elements counts[level] (this one, already
         // compared in `value`) to counts[level] + k - 1. One of the others may be the target,
@@ -694,6 +760,7 @@ number : {
         if (want > first && want < first + k) query->found = level + 1 == count ? static_cast<int64_t>(t + 2 * (want - first)) : -1;
         query->counts[level] += k - 1;  // the ',' between them, which `after` would have counted
       }
+      if (run.open && !NumberOk(s, idx[u], idx[u + 1])) return 0;
       t = u + 1;
       goto after;
     }

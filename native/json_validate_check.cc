@@ -10,8 +10,13 @@
 //
 // 1. No read past the input: every document (and every prefix of it) is placed so that its
 //    last byte is the last byte before a PROT_NONE page; a read past it crashes.
-// 2. The 64-byte window check of number arrays (A) against the per-token check (B) on random
-//    arrays of numbers with random defects: the same verdict on every document.
+// 2. The 64-byte block check of number arrays (A) against the per-token check (B) on random
+//    arrays of numbers (and of short arrays of numbers) with random defects: the same verdict
+//    on every document.
+// 3. The same on long runs (several blocks) shifted by 0 to 63 bytes against the block grid,
+//    with every single-byte defect (replace, insert, delete) at every position, so each rule is
+//    hit on both sides of a block boundary, runs start and stop mid-block, and documents end
+//    exactly at a block boundary.
 #include "simdjson.h"
 
 #include <sys/mman.h>
@@ -73,6 +78,13 @@ void GuardPages() {
       docs.push_back(d);
     }
   }
+  // Runs that reach the very end of the input, whatever its length around one or two blocks.
+  for (const char* sep : {",", ", ", ",\n", "\t,\r\n"}) {
+    std::string d = "[";
+    for (int i = 0; d.size() < 200; i++) d += (i ? std::string(sep) : "") + std::to_string(i * 37 % 1000) + (i % 3 ? ".5" : "");
+    docs.push_back(d + "]");
+    docs.push_back("{\"a\":" + d + "]}");
+  }
   std::string big = "[";
   for (int i = 0; i < 200; i++) big += "-1.5e-7,\"s\\n\",true,0.25,1,2,";
   docs.push_back(big + "0]");
@@ -93,19 +105,24 @@ void NumberArrays(uint64_t seed, int count) {
   auto r = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   const char* tokens[] = {"0", "-0", "1", "-1", "12", "0.5", "-0.25", "10.125", "123456789", "0.000001", "-65.613616999999977",
                           "0.270354", "1e5", "1.5E-3", "-2e+7"};
-  const char* seps[] = {",", ", ", ",\n  ", " ,", "\n,\n"};
-  const char* alphabet = "0123456789-+.eE, \n\t]\"x[";
+  const char* seps[] = {",", ", ", ",\n  ", " ,", "\n,\n", ",\t", "\r\n,", ",\n                "};
+  const char* alphabet = "0123456789-+.eE, \n\t\r]\"x[";
   long valid = 0, checked = 0;
   for (int i = 0; i < count; i++) {
     std::string d = r(4) == 0 ? "{\"a\":[" : "[";
     const int elements = 1 + r(i % 10 == 0 ? 300 : 40);
     for (int k = 0; k < elements; k++) {
-      if (k) d += seps[r(3) == 0 ? r(5) : 0];
+      if (k) d += seps[r(3) == 0 ? r(8) : 0];
       const int kind = r(20);
       if (kind == 0) {
         d += "\"s\"";
       } else if (kind == 1) {
-        d += "[1,2]";
+        // Short arrays, often several in a row (they are checked one after another in a loop).
+        for (int j = r(4) ? 1 : 2 + r(6); j > 0; j--) {
+          d += "[";
+          for (int e = 1 + r(5); e > 0; e--) d += std::string(tokens[r(r(3) ? 12 : 15)]) + (e > 1 ? "," : "");
+          d += j > 1 ? "]," : "]";
+        }
       } else if (kind == 2) {
         d += "true";
       } else if (kind == 3) {
@@ -132,11 +149,48 @@ void NumberArrays(uint64_t seed, int count) {
   std::printf("number arrays: %ld documents past stage 1, %ld valid, windows and per token agree\n", checked, valid);
 }
 
+// Every single-byte defect at every position of long runs, shifted against the block grid.
+void Boundaries() {
+  const char* bodies[][2] = {{"7", ","}, {"-0.25", ", "}, {"123", ",\n        "}, {"0.5", " ,"}, {"-65.613616999999977", ","}, {"10", "\r\n,\t"}};
+  const char* alphabet = "0123456789-.e, \n\t]\"x";
+  long docs = 0, valid = 0;
+  for (auto& body : bodies) {
+    for (int shift = 0; shift < 64; shift += (shift < 4 || shift > 59) ? 1 : 7) {
+      for (int count : {6, 40}) {
+        std::string run;
+        for (int i = 0; i < count; i++) run += (i ? std::string(body[1]) : "") + (i % 5 == 4 ? "0" : body[0]);
+        const std::string head = "{\"" + std::string(static_cast<size_t>(shift), 'k') + "\":[";
+        const std::string doc = head + run + "]}";
+        for (size_t at = head.size(); at < doc.size() - 1; at++) {
+          for (const char* c = alphabet; *c; c++) {
+            for (int op = 0; op < 3; op++) {
+              std::string d = doc;
+              if (op == 0) d[at] = *c;
+              else if (op == 1) d.insert(d.begin() + static_cast<long>(at), *c);
+              else if (c == alphabet) d.erase(d.begin() + static_cast<long>(at));
+              else continue;
+              // And the same document cut right after the array, so it may end at a block boundary.
+              for (int cut = 0; cut < 2; cut++) {
+                std::string e = cut ? d.substr(head.size() - 1, d.size() - head.size()) : d;
+                const int v = Verdict(reinterpret_cast<const uint8_t*>(e.data()), e.size(), e);
+                docs++;
+                valid += v > 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  std::printf("block boundaries: %ld documents, %ld valid, windows and per token agree\n", docs, valid);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (parser.allocate(1 << 20, 1000)) return 2;
   GuardPages();
+  Boundaries();
   NumberArrays(argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1, argc > 2 ? std::atoi(argv[2]) : 300000);
   return 0;
 }

@@ -129,6 +129,37 @@ test('short arrays of numbers (checked in a loop of their own) followed by anyth
   report(problems);
 });
 
+// Consecutive short arrays in an array ([x,y],[x,y]... as in GeoJSON) or an object go from one to the next
+// without leaving the short-array loop: defects (a wrong acceptance shows; a wrong rejection only
+// costs time, the builtin confirms every rejection), other elements and other parents around them.
+test('runs of short arrays of numbers (one after another in the short-array loop, in arrays and objects), with defects and other neighbours', () => {
+  const problems = [];
+  let s = 7;
+  const rand = (n) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
+  const TOKENS = ['0', '-1', '2.5', '-65.613616999999977', '43.420273000000009', '1e5', '-0', '01', '1.', '-', '.5', '1e', '2..5'];
+  const AFTER = ['', ',', ']', '}', '"x"', ' 2', 'true', ',{}', ',[]', ',"s"', ',]', ',-', ',01', ',[', ',[1', ',[1,'];
+  const OTHER = ['[]', '{}', '"s"', '7', '[[1,2]]', '[1,2,3,4,5,6]', 'null'];
+  let seed = 0;
+  for (let i = 0; i < 400; i++) {
+    const arrays = [];
+    for (let k = 1 + rand(6); k > 0; k--) {
+      const nums = Array.from({ length: 1 + rand(i % 4 === 0 ? 7 : 3) }, () => TOKENS[rand(i % 3 === 0 ? TOKENS.length : 7)]);
+      arrays.push(rand(10) === 0 ? OTHER[rand(OTHER.length)] : `[${nums.join(rand(5) ? ',' : ', ')}]`);
+    }
+    const at = rand(arrays.length);
+    const tail = AFTER[rand(AFTER.length)];
+    arrays[at] = arrays[at].endsWith(']') ? arrays[at].slice(0, -1) + tail + ']' : arrays[at];
+    const body = arrays.join(rand(4) ? ',' : ', ');
+    // Also as the members of an object ("pos":[x,y,z],"rot":[...]...), keys with escapes (valid
+    // and not) among them.
+    const KEYS = ['pos', 'rot', 'a\\u00e9', 'k\\n', 'bad\\x', 'bad\\u12', ''];
+    const members = arrays.map((a, k) => `"${k === at && rand(2) ? KEYS[rand(KEYS.length)] : KEYS[k % 2]}${k}"${rand(4) ? ':' : ' : '}${a}`).join(',');
+    const text = [`[${body}]`, `{"c":[${body}],"d":[1,2]}`, `[[${body}]]`, `{${members}}`, `[{${members}}]`][rand(5)];
+    check(text, ['', '/0', '/1', '/0/1', '/c/1/0', `/${arrays.length - 1}/0`, '/d/1', '/0/0/1', '/pos0/0', '/rot1/1'], problems, seed++);
+  }
+  report(problems);
+});
+
 test('tiny documents and truncations of a document at every length', () => {
   const problems = [];
   for (const text of ['', ' ', '1', '-', '"', '[', '{', '[]', '{}', '""', '[1]', '{"a":1}', 'tr', 'n', '0 ', ' 0']) check(text, ['', '/a', '/0'], problems);
@@ -203,6 +234,48 @@ test('pointers into long arrays of numbers: every index, past the end, below a n
     // A later duplicate replaces the array: the earlier one's elements are gone.
     check(`{"a":${arr},"a":[1,2,3,4,5]}`, ['/a/0', '/a/4', `/a/${count - 1}`, '/a/5'], problems, count);
     check(`{"a":[1,2,3,4,5],"a":${arr}}`, ['/a/0', '/a/4', `/a/${count - 1}`, `/a/${count}`], problems, count);
+  }
+  report(problems);
+});
+
+// Runs of numbers are checked in fixed 64-byte blocks from the run's first number, with what a
+// rule needs from the previous block carried over: defects on both sides of each block boundary,
+// tokens, whitespace and separators that cross one, runs that end (or stop at an exponent, a
+// string, a tab...) exactly at one, and documents that end right after one.
+test('runs of numbers across 64-byte block boundaries: defects on each side, carries, runs ending at a boundary', () => {
+  const problems = [];
+  const BODIES = [
+    ['7', ','], ['-0.25', ', '], ['123', ',\n        '], ['0.5', ' ,'], ['-65.613616999999977', ','], ['10', '\r\n,\t'], ['0', ',\n'],
+  ];
+  const DEFECTS = ['x', ',', '.', '-', ' ', '0', 'e', ']', '\t', '"'];
+  let seed = 0;
+  for (const [token, sep] of BODIES) {
+    const parts = Array.from({ length: 40 }, (_, i) => (i % 5 === 4 ? '0' : i % 7 === 3 ? `${token}1` : token));
+    const run = parts.join(sep);
+    const head = '{"v":[';
+    const first = head.length;
+    const pointers = ['/v/0', '/v/1', '/v/20', '/v/39', '/v/40', '/w'];
+    const docs = [`${head}${run}]}`, `[${run}]`, `${head}${run},"s"],"w":1}`, `${head}${run},1e5,${run}]}`];
+    // The array's ']' (after optional whitespace) at each offset around a block boundary.
+    for (let end = 60; end <= 130; end++) {
+      let r = '';
+      for (let i = 0; r.length < end; i++) r += (i ? sep : '') + parts[i % parts.length];
+      const cut = r.slice(0, end).replace(/[,\s.-]+$/, '');
+      docs.push(`${head}${cut}]}`, `[${cut}]`, `[${cut} ]`, `${head}${cut}\t]}`);
+    }
+    for (const doc of docs) check(doc, pointers, problems, seed++);
+    const doc = docs[0];
+    for (let block = 0; first + block * 64 < doc.length; block++) {
+      for (let d = -2; d <= 1; d++) {
+        const at = first + block * 64 + d;
+        if (at < first || at >= doc.length - 2) continue;
+        for (const c of DEFECTS) {
+          check(doc.slice(0, at) + c + doc.slice(at + 1), pointers, problems, seed++);
+          check(doc.slice(0, at) + c + doc.slice(at), pointers, problems, seed++);
+        }
+        check(doc.slice(0, at) + doc.slice(at + 1), pointers, problems, seed++);
+      }
+    }
   }
   report(problems);
 });
