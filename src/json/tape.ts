@@ -104,12 +104,18 @@ function makeFactory(keys: string[]): Factory {
 // whose elements are own data properties; writes then replace own elements and call nothing.
 const collect = (...values: unknown[]): unknown[] => values;
 const TEMPLATE_MAX = 1 << 16;
-let template: unknown[] = Array.from({ length: 1024 }, () => 0);
+// Templates hold null, so their slices are already PACKED_ELEMENTS arrays (what the builtin makes
+// for arrays of objects, strings or mixed values): the element store in build() then sees one
+// array map instead of a transition from small integers on the first object (which made that
+// store megamorphic: 4 % of a marine_ik parse in Builtins_KeyedStoreIC_Megamorphic, perf).
+let template: unknown[] = Array.from({ length: 1024 }, () => null);
+// Empty arrays as the builtin makes them (small-integer elements: a later push of numbers stays unboxed).
+const emptyTemplate: unknown[] = [0];
 
 function ownArray(n: number): unknown[] {
   if (n <= template.length) return template.slice(0, n);
   if (n <= TEMPLATE_MAX) {
-    template = Array.from({ length: TEMPLATE_MAX }, () => 0);
+    template = Array.from({ length: TEMPLATE_MAX }, () => null);
     return template.slice(0, n);
   }
   // Longer arrays: whole template slices joined by concat (which defines elements too).
@@ -124,11 +130,27 @@ let numberTemplate: number[] = Array.from({ length: 1024 }, () => 0.5);
 
 function ownNumberArray(n: number): number[] {
   if (n <= numberTemplate.length) return numberTemplate.slice(0, n);
-  if (n <= TEMPLATE_MAX) {
-    numberTemplate = Array.from({ length: TEMPLATE_MAX }, () => 0.5);
-    return numberTemplate.slice(0, n);
-  }
-  return ownArray(n) as number[];
+  if (numberTemplate.length < TEMPLATE_MAX) numberTemplate = Array.from({ length: TEMPLATE_MAX }, () => 0.5);
+  if (n <= TEMPLATE_MAX) return numberTemplate.slice(0, n);
+  // Longer: the template itself repeated, then a slice for the rest, joined by concat, which
+  // keeps double elements (a generic array here would be converted on the first store: three
+  // large allocations for marine_ik's 74,087-element faces array instead of two).
+  const whole = Math.floor(n / TEMPLATE_MAX);
+  const rest = n - whole * TEMPLATE_MAX;
+  // concat's receiver is the first block; the arguments are the other blocks and the tail.
+  const more = ownArray(whole - 1 + (rest ? 1 : 0)) as number[][];
+  for (let i = 0; i < whole - 1; i++) more[i] = numberTemplate;
+  if (rest) more[whole - 1] = numberTemplate.slice(0, rest);
+  return concat.apply(numberTemplate, more) as number[];
+}
+
+/** Fills a number array from nums: its own function, so its store only ever sees double arrays. */
+function numberArray(n: number): number[] {
+  const a = ownNumberArray(n);
+  let k = q;
+  for (let i = 0; i < n; i++) a[i] = nums[k++];
+  q = k;
+  return a;
 }
 
 /** `table` itself while it has room for element `count`, else a larger copy (own elements). */
@@ -151,6 +173,7 @@ function build(): unknown {
     case OP_ARR: {
       // Exact length with own elements (see ownArray): packed, and no prototype setter is called.
       const n = w >>> 3;
+      if (n === 0) return emptyTemplate.slice(0, 0);
       const a = ownArray(n);
       for (let i = 0; i < n; i++) a[i] = build();
       return a;
@@ -185,9 +208,7 @@ function build(): unknown {
         q += 4;
         return a;
       }
-      const a = ownNumberArray(n);
-      for (let i = 0; i < n; i++) a[i] = nums[q++];
-      return a;
+      return numberArray(n);
     }
     default:
       throw new Error(`afterburner: corrupt json tape op ${w}`);
