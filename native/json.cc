@@ -302,9 +302,12 @@ struct JsonState {
   const uint8_t* sbuf = nullptr;
   size_t o = 0, q = 0;
   size_t st = 0;  // structural index of the next token (see RestoreMinusZeros)
+  uint32_t predict = 0xFFFFFFFFu;    // shape to try first for the next object (array siblings)
+  uint32_t lastShape = 0xFFFFFFFFu;  // shape of the object just emitted, else kNoShape
 };
 
 constexpr uint64_t kValueMask = 0x00FFFFFFFFFFFFFFull;
+constexpr uint32_t kNoShape = 0xFFFFFFFFu;
 
 void SkipValue(const uint64_t* tape, size_t& i) {
   uint8_t t = static_cast<uint8_t>(tape[i] >> 56);
@@ -429,30 +432,56 @@ void EmitValue(JsonState& s, size_t& i) {
       s.ops[s.o++] = (count << 3) | OP_ARR;
       s.st = st;
       size_t j = i + 1;
+      uint32_t sibling = kNoShape;  // shape of the previous element, when it was an object
       while (j < end - 1) {
+        s.predict = sibling;
+        s.lastShape = kNoShape;
         EmitValue(s, j);
+        sibling = s.lastShape;
         s.st++;
       }
       if (count == 0) s.st++;
+      s.lastShape = kNoShape;
       i = end;
       return;
     }
     case '{': {
       size_t end = static_cast<uint32_t>(w);
       size_t base = s.keyScratch.size();
+      // Objects in an array usually have the shape of the previous one (see the '[' case): check
+      // its keys byte for byte first, and hash only from the first key that differs.
+      const uint32_t guess = s.predict;
+      s.predict = kNoShape;
+      const uint32_t* guessIds = nullptr;
+      uint32_t guessCount = 0;
+      if (guess != kNoShape) {
+        const auto& span = s.shapes.spans[guess];
+        guessIds = s.shapes.arena.data() + span.first;
+        guessCount = span.second;
+      }
       size_t j = i + 1;
+      uint32_t k = 0;
       while (j < end - 1) {
         uint32_t len;
         const uint8_t* p = StringAt(s.sbuf, tape[j], &len);
-        bool added = false;
-        s.keyScratch.push_back(s.keys.Find(p, len, &added));
+        uint32_t id;
+        if (k < guessCount && s.keys.spans[guessIds[k]].second == len &&
+            std::memcmp(s.keys.arena.data() + s.keys.spans[guessIds[k]].first, p, len) == 0) {
+          id = guessIds[k];
+        } else {
+          guessCount = 0;
+          bool added = false;
+          id = s.keys.Find(p, len, &added);
+        }
+        s.keyScratch.push_back(id);
+        k++;
         j++;
         SkipValue(tape, j);
       }
       uint32_t n = static_cast<uint32_t>(s.keyScratch.size() - base);
       if (n <= kMaxShapeKeys) {
         bool added = false;
-        uint32_t shape = s.shapes.Find(s.keyScratch.data() + base, n, &added);
+        uint32_t shape = guessIds && guessCount == n ? guess : s.shapes.Find(s.keyScratch.data() + base, n, &added);
         if (added) {
           s.defs.push_back(n);
           s.defs.insert(s.defs.end(), s.keyScratch.begin() + base, s.keyScratch.end());
@@ -469,7 +498,9 @@ void EmitValue(JsonState& s, size_t& i) {
           s.st++;
         }
         if (n == 0) s.st++;
+        s.lastShape = shape;
       } else {
+        s.lastShape = kNoShape;
         s.ops[s.o++] = (n << 3) | OP_OBJG;
         s.st++;
         j = i + 1;
@@ -872,6 +903,7 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   s.q = 0;
   s.zeroCount = 0;
   s.st = 0;
+  s.predict = s.lastShape = kNoShape;
   s.defs.clear();
   s.keyScratch.clear();
   s.strings.Begin();
