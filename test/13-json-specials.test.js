@@ -435,6 +435,24 @@ for (const route of ROUTES) {
     fail(diffs, 'huge inputs');
   });
 
+  test(`arrays of objects that differ from the previous sibling in one key, order, count or length ${tag}`, { skip }, () => {
+    // The native side tries each array element's keys against the previous element's shape first.
+    const { patched } = useRoute(route);
+    const objs = [
+      '{"a":1,"b":2}', '{"a":1,"b":2}', '{"a":1,"c":2}', '{"b":1,"a":2}', '{"a":1}', '{"a":1,"b":2,"c":3}', '{}', '{"a":1,"b":2}',
+      '{"ab":1,"b":2}', '{"a":1,"bb":2}', '{"a":1,"b":2,"a":3}', '{"a":1,"a":2}', '{"2":1,"1":2}', '{"1":1,"2":2}', '{"__proto__":1,"b":2}',
+      '{"a":1,"__proto__":{"x":1}}', '{"\\u0061":1,"b":2}', '{"a\\u0000":1,"b":2}', '{"é":1,"b":2}', '{"e\\u0301":1,"b":2}', '{"a":{"a":1,"b":2},"b":[{"a":1},{"a":1,"b":2}]}',
+      `{${Array.from({ length: 130 }, (_, i) => `"k${i}":${i}`).join(',')}}`, '{"a":1,"b":2}', '[{"a":1,"b":2}]', '"x"', '{"a":1,"b":2}',
+    ];
+    const texts = [`[${objs.join(',')}]`, `[${objs.slice().reverse().join(',')}]`, `{"x":[${objs.join(',')}],"y":[${objs.join(',')}]}`];
+    // Every pair of neighbours, in both orders, and a long array of them (past the router's size threshold).
+    for (let i = 0; i < objs.length; i++) for (let j = 0; j < objs.length; j++) texts.push(`[${objs[i]},${objs[j]},${objs[i]}]`);
+    texts.push(`[${Array.from({ length: 200 }, (_, i) => objs[(i * 7) % objs.length]).join(',')}]`);
+    const diffs = [];
+    for (const text of texts) diffs.push(...check(patched, text, { label: 'sibling shapes', pointers: ['/0', '/1'] }));
+    fail(diffs, 'sibling shapes');
+  });
+
   test(`-0 among every kind of token, string, whitespace and container (its sign is found by structural position) ${tag}`, { skip }, () => {
     // The native side reads a zero's sign at the structural index its tape walk counted for it:
     // empty and nested containers, objects too large for a shape, strings that contain "-0" and
