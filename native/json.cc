@@ -574,23 +574,59 @@ size_t Latin1ToUtf8InPlace(uint8_t* p, size_t n, std::vector<uint32_t>& high) {
 }
 
 // UTF-16 code units to UTF-8; false on a lone surrogate (UTF-8 cannot carry it, the builtin keeps
-// it). ASCII runs go 4 units at a time.
+// it). ASCII runs go 16 units at a time; a 16-unit block that is not all ASCII is converted unit by
+// unit as a whole before the next check (text in Cyrillic or Greek used to pay a failed 16-unit
+// and a failed 4-unit check for every letter).
+namespace {
+// One unit (two for a surrogate pair) at in[*i]; false on a lone surrogate.
+inline bool Utf16Unit(const uint16_t* in, size_t n, size_t* i, uint8_t** out) {
+  uint8_t* o = *out;
+  uint32_t c = in[(*i)++];
+  if (c < 0x80) {
+    *o++ = static_cast<uint8_t>(c);
+  } else if (c < 0x800) {
+    *o++ = static_cast<uint8_t>(0xC0 | (c >> 6));
+    *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+  } else if (c < 0xD800 || c > 0xDFFF) {
+    *o++ = static_cast<uint8_t>(0xE0 | (c >> 12));
+    *o++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+    *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+  } else if (c <= 0xDBFF && *i < n && in[*i] >= 0xDC00 && in[*i] <= 0xDFFF) {
+    uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (in[(*i)++] - 0xDC00);
+    *o++ = static_cast<uint8_t>(0xF0 | (cp >> 18));
+    *o++ = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
+    *o++ = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = static_cast<uint8_t>(0x80 | (cp & 0x3F));
+  } else {
+    return false;
+  }
+  *out = o;
+  return true;
+}
+}  // namespace
+
 bool Utf16ToUtf8(const uint16_t* in, size_t n, uint8_t* out, size_t* written) {
   uint8_t* o = out;
   size_t i = 0;
-  while (i < n) {
 #if defined(__SSE2__)
-    while (i + 16 <= n) {
-      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
-      __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 8));
-      // Units >= 0x80 saturate to bytes >= 0x80 (0xFF above 0xFF): no sign bit set means ASCII.
-      __m128i packed = _mm_packus_epi16(a, b);
-      if (_mm_movemask_epi8(packed) || _mm_movemask_epi8(_mm_or_si128(a, b)) & 0xAAAA) break;
+  while (i + 16 <= n) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 8));
+    // Units >= 0x80 saturate to bytes >= 0x80 (0xFF above 0xFF): no sign bit set means ASCII.
+    __m128i packed = _mm_packus_epi16(a, b);
+    if (!(_mm_movemask_epi8(packed) || _mm_movemask_epi8(_mm_or_si128(a, b)) & 0xAAAA)) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), packed);
       o += 16;
       i += 16;
+      continue;
     }
+    // A surrogate pair may end one unit past the block: Utf16Unit reads it then.
+    const size_t blockEnd = i + 16;
+    while (i < blockEnd)
+      if (!Utf16Unit(in, n, &i, &o)) return false;
+  }
 #endif
+  while (i < n) {
     while (i + 4 <= n) {
       uint64_t v;
       std::memcpy(&v, in + i, 8);
@@ -603,25 +639,7 @@ bool Utf16ToUtf8(const uint16_t* in, size_t n, uint8_t* out, size_t* written) {
       i += 4;
     }
     if (i >= n) break;
-    uint32_t c = in[i++];
-    if (c < 0x80) {
-      *o++ = static_cast<uint8_t>(c);
-    } else if (c < 0x800) {
-      *o++ = static_cast<uint8_t>(0xC0 | (c >> 6));
-      *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    } else if (c < 0xD800 || c > 0xDFFF) {
-      *o++ = static_cast<uint8_t>(0xE0 | (c >> 12));
-      *o++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
-      *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    } else if (c <= 0xDBFF && i < n && in[i] >= 0xDC00 && in[i] <= 0xDFFF) {
-      uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (in[i++] - 0xDC00);
-      *o++ = static_cast<uint8_t>(0xF0 | (cp >> 18));
-      *o++ = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
-      *o++ = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
-      *o++ = static_cast<uint8_t>(0x80 | (cp & 0x3F));
-    } else {
-      return false;
-    }
+    if (!Utf16Unit(in, n, &i, &o)) return false;
   }
   *written = static_cast<size_t>(o - out);
   return true;
