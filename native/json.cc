@@ -7,10 +7,16 @@
 // Object shapes (the sequence of key ids of an object) get persistent ids too, so JavaScript can
 // build same-shaped objects from one cached factory. One N-API call per value lost to V8's own
 // parser on every file (DESIGN-NOTES): the only per-value N-API calls left are for distinct strings.
+// The walk also counts stage 1's structural indexes as it goes, so each integer zero knows where
+// its token starts (simdjson reads `-0` as 0; RestoreMinusZeros gives the sign back), and it tries
+// each array element's keys against the previous element's shape before hashing them.
+// Where the time goes now (perf, marine_ik.json on Node 24, native path): simdjson's stage 2
+// about 40 % (number parsing, a division per decimal), this walk 14 %, the JavaScript build 10 %,
+// copying the input out of V8 5 %, stage 1 4 %.
 //
-// Every failure (invalid JSON, a number simdjson cannot represent exactly, depth, a `-0` written as
-// an integer, a BOM...) returns a "fall back" answer: JavaScript then calls the builtin, so errors
-// and edge cases are always the builtin's own.
+// Every failure (invalid JSON, a number simdjson cannot represent exactly, depth, a `-0` whose
+// token cannot be confirmed, a BOM...) returns a "fall back" answer: JavaScript then calls the
+// builtin, so errors and edge cases are always the builtin's own.
 #include "addon.h"
 #include "simdjson.h"
 
