@@ -7,10 +7,16 @@
 // Object shapes (the sequence of key ids of an object) get persistent ids too, so JavaScript can
 // build same-shaped objects from one cached factory. One N-API call per value lost to V8's own
 // parser on every file (DESIGN-NOTES): the only per-value N-API calls left are for distinct strings.
+// The walk also counts stage 1's structural indexes as it goes, so each integer zero knows where
+// its token starts (simdjson reads `-0` as 0; RestoreMinusZeros gives the sign back), and it tries
+// each array element's keys against the previous element's shape before hashing them.
+// Where the time goes now (perf, marine_ik.json on Node 24, native path): simdjson's stage 2
+// about 40 % (number parsing, a division per decimal), this walk 14 %, the JavaScript build 10 %,
+// copying the input out of V8 5 %, stage 1 4 %.
 //
-// Every failure (invalid JSON, a number simdjson cannot represent exactly, depth, a `-0` written as
-// an integer, a BOM...) returns a "fall back" answer: JavaScript then calls the builtin, so errors
-// and edge cases are always the builtin's own.
+// Every failure (invalid JSON, a number simdjson cannot represent exactly, depth, a `-0` whose
+// token cannot be confirmed, a BOM...) returns a "fall back" answer: JavaScript then calls the
+// builtin, so errors and edge cases are always the builtin's own.
 #include "addon.h"
 #include "simdjson.h"
 
@@ -135,6 +141,33 @@ inline uint64_t HashBytes(const uint8_t* p, size_t len) {
   return h ^ (h >> 32);
 }
 
+// Byte equality for keys and strings, most of them short: a libc memcmp call per key was 3-6 % of
+// object-heavy parses (perf); up to 16 bytes this compares with overlapping loads, all in bounds.
+inline bool SameBytes(const void* x, const void* y, size_t n) {
+  const uint8_t* a = static_cast<const uint8_t*>(x);
+  const uint8_t* b = static_cast<const uint8_t*>(y);
+  if (n > 16) return std::memcmp(a, b, n) == 0;
+  if (n >= 8) {
+    uint64_t a1, b1, a2, b2;
+    std::memcpy(&a1, a, 8);
+    std::memcpy(&b1, b, 8);
+    std::memcpy(&a2, a + n - 8, 8);
+    std::memcpy(&b2, b + n - 8, 8);
+    return ((a1 ^ b1) | (a2 ^ b2)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a1, b1, a2, b2;
+    std::memcpy(&a1, a, 4);
+    std::memcpy(&b1, b, 4);
+    std::memcpy(&a2, a + n - 4, 4);
+    std::memcpy(&b2, b + n - 4, 4);
+    return ((a1 ^ b1) | (a2 ^ b2)) == 0;
+  }
+  for (size_t k = 0; k < n; k++)
+    if (a[k] != b[k]) return false;
+  return true;
+}
+
 // Interns sequences of `Unit` (key bytes, or the key ids of an object shape) to dense ids that
 // persist across documents (keys and shapes repeat across an API's payloads); bounded by the
 // caller, which resets both tables together. Open addressing, linear probing, load <= 1/2.
@@ -174,7 +207,7 @@ struct InternTable {
     while (true) {
       Slot& s = slots[i];
       if (s.id == kEmpty) break;
-      if (s.hash == h && s.len == len && std::memcmp(arena.data() + s.off, p, len * sizeof(Unit)) == 0) return s.id;
+      if (s.hash == h && s.len == len && SameBytes(arena.data() + s.off, p, len * sizeof(Unit))) return s.id;
       i = (i + 1) & mask;
     }
     *added = true;
@@ -208,13 +241,14 @@ struct ShapeTable : InternTable<uint32_t> {
 };
 
 // Distinct string values of one document; a generation stamp avoids clearing between documents.
+// Slots are 16 bytes (the low half of the hash; the string's pointer is read from `ptrs` only when
+// hash and length match): probing a table of thousands of strings missed the cache on most lookups
+// (a third of the walk's time on update-center.json and random.json in perf) with 32-byte slots.
 struct StringTable {
   struct Slot {
-    uint64_t hash;
-    const uint8_t* ptr;
-    uint32_t len, index, gen;
+    uint32_t hash, gen, index, len;
   };
-  std::vector<Slot> slots = std::vector<Slot>(1024, Slot{0, nullptr, 0, 0, 0});
+  std::vector<Slot> slots = std::vector<Slot>(1024, Slot{0, 0, 0, 0});
   uint32_t gen = 1;
   uint32_t used = 0;
   std::vector<const uint8_t*> ptrs;
@@ -230,7 +264,7 @@ struct StringTable {
     lens.clear();
   }
   void Grow() {
-    std::vector<Slot> old(slots.size() * 2, Slot{0, nullptr, 0, 0, 0});
+    std::vector<Slot> old(slots.size() * 2, Slot{0, 0, 0, 0});
     old.swap(slots);
     size_t mask = slots.size() - 1;
     for (const Slot& s : old) {
@@ -240,28 +274,32 @@ struct StringTable {
       slots[i] = s;
     }
   }
-  uint32_t Intern(const uint8_t* p, uint32_t len) {
-    uint64_t h = HashBytes(p, len);
+  static uint32_t Hash(const uint8_t* p, uint32_t len) { return static_cast<uint32_t>(HashBytes(p, len)); }
+  // Starts loading the slot a string of hash h probes first (see the '{' case of EmitValue).
+  void Prefetch(uint32_t h) const { __builtin_prefetch(slots.data() + (h & (slots.size() - 1))); }
+  uint32_t Intern(const uint8_t* p, uint32_t len) { return Intern(p, len, Hash(p, len)); }
+  uint32_t Intern(const uint8_t* p, uint32_t len, uint32_t h) {
     size_t mask = slots.size() - 1;
     size_t i = h & mask;
     while (true) {
       Slot& s = slots[i];
       if (s.gen != gen) break;
-      if (s.hash == h && s.len == len && std::memcmp(s.ptr, p, len) == 0) return s.index;
+      if (s.hash == h && s.len == len && SameBytes(ptrs[s.index], p, len)) return s.index;
       i = (i + 1) & mask;
     }
     Slot& s = slots[i];
-    s.hash = h;
-    s.ptr = p;
-    s.len = len;
-    s.gen = gen;
     uint32_t index = static_cast<uint32_t>(ptrs.size());
-    s.index = index;
+    s = Slot{h, gen, index, len};
     ptrs.push_back(p);
     lens.push_back(len);
     if (++used * 2 > slots.size()) Grow();  // invalidates `s`
     return index;
   }
+};
+
+// An integer zero of the tape: its nums index and the structural index of its token.
+struct ZeroSlot {
+  uint32_t slot, token;
 };
 
 struct JsonState {
@@ -273,13 +311,18 @@ struct JsonState {
   ShapeTable shapes;
   StringTable strings;
   std::vector<uint32_t> keyScratch;
+  std::vector<uint32_t> strHash;  // hashes of string values of the open objects (EmitValue '{')
   std::vector<uint32_t> defs;
-  std::vector<uint32_t> zeroSlots;  // nums indexes of integer zeros, in document order
+  // Integer zeros in document order (RestoreMinusZeros): [0, zeroCount) in use. Grown by hand, as
+  // the vector's push_back was not inlined into the walk (1.4 % of marine_ik in perf).
+  std::vector<ZeroSlot> zeroSlots = std::vector<ZeroSlot>(256);
+  size_t zeroCount = 0;
   uint32_t keysBefore = 0;
   bool pendingReset = false;
   IsOneByteFn isOneByte = nullptr;  // see ResolveIsOneByte
   std::vector<uint32_t> highBytes;  // scratch of Latin1ToUtf8InPlace
   std::vector<uint16_t> wide;       // code units of a two-byte string
+  std::vector<uint16_t> units;      // one decoded string (MakeString)
 
   napi_ref opsRef = nullptr, numsRef = nullptr, metaRef = nullptr, concatRef = nullptr, collectRef = nullptr;
   std::vector<napi_value> values;
@@ -293,9 +336,13 @@ struct JsonState {
   const uint64_t* tape = nullptr;
   const uint8_t* sbuf = nullptr;
   size_t o = 0, q = 0;
+  size_t st = 0;  // structural index of the next token (see RestoreMinusZeros)
+  uint32_t predict = 0xFFFFFFFFu;    // shape to try first for the next object (array siblings)
+  uint32_t lastShape = 0xFFFFFFFFu;  // shape of the object just emitted, else kNoShape
 };
 
 constexpr uint64_t kValueMask = 0x00FFFFFFFFFFFFFFull;
+constexpr uint32_t kNoShape = 0xFFFFFFFFu;
 
 void SkipValue(const uint64_t* tape, size_t& i) {
   uint8_t t = static_cast<uint8_t>(tape[i] >> 56);
@@ -338,13 +385,16 @@ uint32_t ContainerCount(const uint64_t* tape, size_t i) {
 
 void EmitValue(JsonState& s, size_t& i);
 
-inline void EmitNumber(JsonState& s, size_t i) {
+inline void EmitNumber(JsonState& s, size_t i, size_t token) {
   uint64_t t = s.tape[i] >> 56;
   uint64_t bits = s.tape[i + 1];
   double d;
   if (t == 'l') {
     int64_t v = static_cast<int64_t>(bits);
-    if (v == 0) s.zeroSlots.push_back(static_cast<uint32_t>(s.q));
+    if (v == 0) {
+      if (s.zeroCount == s.zeroSlots.size()) s.zeroSlots.resize(s.zeroSlots.size() * 2);
+      s.zeroSlots[s.zeroCount++] = ZeroSlot{static_cast<uint32_t>(s.q), static_cast<uint32_t>(token)};
+    }
     d = static_cast<double>(v);
   } else if (t == 'u') {
     d = static_cast<double>(bits);
@@ -362,91 +412,164 @@ void EmitValue(JsonState& s, size_t& i) {
       uint32_t len;
       const uint8_t* p = StringAt(s.sbuf, w, &len);
       s.ops[s.o++] = (s.strings.Intern(p, len) << 3) | OP_STR;
+      s.st++;
       i += 1;
       return;
     }
     case 'l':
     case 'u':
     case 'd':
-      EmitNumber(s, i);
+      EmitNumber(s, i, s.st++);
       s.ops[s.o++] = OP_NUM;
       i += 2;
       return;
     case 'n':
       s.ops[s.o++] = (0 << 3) | OP_CONST;
+      s.st++;
       i += 1;
       return;
     case 'f':
       s.ops[s.o++] = (1 << 3) | OP_CONST;
+      s.st++;
       i += 1;
       return;
     case 't':
       s.ops[s.o++] = (2 << 3) | OP_CONST;
+      s.st++;
       i += 1;
       return;
     case '[': {
       size_t end = static_cast<uint32_t>(w);  // one past the matching ']'
       uint32_t count = ContainerCount(tape, i);
-      // All-number arrays (coordinates, vectors) skip one op per element.
-      bool numeric = count > 0 && end - i - 2 == size_t(count) * 2;
-      if (numeric) {
-        for (size_t j = i + 1; j < end - 1; j += 2) {
+      // Structurals: '[', then each element and the ',' or ']' after it (an empty array: "[]").
+      size_t st = s.st + 1;
+      // All-number arrays (coordinates, vectors) skip one op per element. Every number takes two
+      // tape words: when the size allows it, emit numbers until something else shows up, and undo
+      // those (nums, zeros) if it does: one pass over the tape instead of a check, then the copy.
+      if (count > 0 && end - i - 2 == size_t(count) * 2) {
+        const size_t q0 = s.q, z0 = s.zeroCount;
+        size_t j = i + 1;
+        for (; j < end - 1; j += 2, st += 2) {
           uint8_t t = static_cast<uint8_t>(tape[j] >> 56);
-          if (t != 'd' && t != 'l' && t != 'u') {
-            numeric = false;
-            break;
-          }
+          if (t != 'd' && t != 'l' && t != 'u') break;
+          EmitNumber(s, j, st);
         }
-      }
-      if (numeric) {
-        s.ops[s.o++] = (count << 3) | OP_NUMARR;
-        for (size_t j = i + 1; j < end - 1; j += 2) EmitNumber(s, j);
-        i = end;
-        return;
+        if (j >= end - 1) {
+          s.ops[s.o++] = (count << 3) | OP_NUMARR;
+          s.st = st;
+          i = end;
+          return;
+        }
+        s.q = q0;
+        s.zeroCount = z0;
+        st = s.st + 1;
       }
       s.ops[s.o++] = (count << 3) | OP_ARR;
+      s.st = st;
       size_t j = i + 1;
-      while (j < end - 1) EmitValue(s, j);
+      uint32_t sibling = kNoShape;  // shape of the previous element, when it was an object
+      while (j < end - 1) {
+        s.predict = sibling;
+        s.lastShape = kNoShape;
+        EmitValue(s, j);
+        sibling = s.lastShape;
+        s.st++;
+      }
+      if (count == 0) s.st++;
+      s.lastShape = kNoShape;
       i = end;
       return;
     }
     case '{': {
       size_t end = static_cast<uint32_t>(w);
       size_t base = s.keyScratch.size();
+      // Objects in an array usually have the shape of the previous one (see the '[' case): check
+      // its keys byte for byte first, and hash only from the first key that differs.
+      const uint32_t guess = s.predict;
+      s.predict = kNoShape;
+      const uint32_t* guessIds = nullptr;
+      uint32_t guessCount = 0;
+      if (guess != kNoShape) {
+        const auto& span = s.shapes.spans[guess];
+        guessIds = s.shapes.arena.data() + span.first;
+        guessCount = span.second;
+      }
       size_t j = i + 1;
+      uint32_t k = 0;
+      // String values: hashed here and their first slot prefetched, so the lookup when the value
+      // is emitted below does not wait for memory (the table of a document's distinct strings
+      // misses the cache: a third of the walk on update-center, random and gsoc-2018 in perf).
+      const size_t hashBase = s.strHash.size();
       while (j < end - 1) {
+        if (static_cast<uint8_t>(tape[j + 1] >> 56) == '"') {
+          uint32_t vlen;
+          const uint8_t* vp = StringAt(s.sbuf, tape[j + 1], &vlen);
+          const uint32_t h = StringTable::Hash(vp, vlen);
+          s.strings.Prefetch(h);
+          s.strHash.push_back(h);
+        }
         uint32_t len;
         const uint8_t* p = StringAt(s.sbuf, tape[j], &len);
-        bool added = false;
-        s.keyScratch.push_back(s.keys.Find(p, len, &added));
+        uint32_t id;
+        if (k < guessCount && s.keys.spans[guessIds[k]].second == len &&
+            SameBytes(s.keys.arena.data() + s.keys.spans[guessIds[k]].first, p, len)) {
+          id = guessIds[k];
+        } else {
+          guessCount = 0;
+          bool added = false;
+          id = s.keys.Find(p, len, &added);
+        }
+        s.keyScratch.push_back(id);
+        k++;
         j++;
         SkipValue(tape, j);
       }
       uint32_t n = static_cast<uint32_t>(s.keyScratch.size() - base);
       if (n <= kMaxShapeKeys) {
         bool added = false;
-        uint32_t shape = s.shapes.Find(s.keyScratch.data() + base, n, &added);
+        uint32_t shape = guessIds && guessCount == n ? guess : s.shapes.Find(s.keyScratch.data() + base, n, &added);
         if (added) {
           s.defs.push_back(n);
           s.defs.insert(s.defs.end(), s.keyScratch.begin() + base, s.keyScratch.end());
         }
         s.ops[s.o++] = (shape << 3) | OP_OBJ;
         s.keyScratch.resize(base);
+        // Structurals: '{', then per member the key, ':', the value and the ',' or '}' after it.
+        s.st++;
         j = i + 1;
+        size_t nextHash = hashBase;
         while (j < end - 1) {
           j++;
-          EmitValue(s, j);
+          s.st += 2;
+          if (static_cast<uint8_t>(tape[j] >> 56) == '"') {
+            uint32_t len;
+            const uint8_t* p = StringAt(s.sbuf, tape[j], &len);
+            s.ops[s.o++] = (s.strings.Intern(p, len, s.strHash[nextHash++]) << 3) | OP_STR;
+            s.st++;
+            j++;
+          } else {
+            EmitValue(s, j);
+          }
+          s.st++;
         }
+        s.strHash.resize(hashBase);
+        if (n == 0) s.st++;
+        s.lastShape = shape;
       } else {
+        s.lastShape = kNoShape;
         s.ops[s.o++] = (n << 3) | OP_OBJG;
+        s.st++;
         j = i + 1;
         uint32_t k = 0;
         while (j < end - 1) {
           s.ops[s.o++] = s.keyScratch[base + k++];
           j++;
+          s.st += 2;
           EmitValue(s, j);
+          s.st++;
         }
         s.keyScratch.resize(base);
+        s.strHash.resize(hashBase);
       }
       i = end;
       return;
@@ -507,23 +630,59 @@ size_t Latin1ToUtf8InPlace(uint8_t* p, size_t n, std::vector<uint32_t>& high) {
 }
 
 // UTF-16 code units to UTF-8; false on a lone surrogate (UTF-8 cannot carry it, the builtin keeps
-// it). ASCII runs go 4 units at a time.
+// it). ASCII runs go 16 units at a time; a 16-unit block that is not all ASCII is converted unit by
+// unit as a whole before the next check (text in Cyrillic or Greek used to pay a failed 16-unit
+// and a failed 4-unit check for every letter).
+namespace {
+// One unit (two for a surrogate pair) at in[*i]; false on a lone surrogate.
+inline bool Utf16Unit(const uint16_t* in, size_t n, size_t* i, uint8_t** out) {
+  uint8_t* o = *out;
+  uint32_t c = in[(*i)++];
+  if (c < 0x80) {
+    *o++ = static_cast<uint8_t>(c);
+  } else if (c < 0x800) {
+    *o++ = static_cast<uint8_t>(0xC0 | (c >> 6));
+    *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+  } else if (c < 0xD800 || c > 0xDFFF) {
+    *o++ = static_cast<uint8_t>(0xE0 | (c >> 12));
+    *o++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+    *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+  } else if (c <= 0xDBFF && *i < n && in[*i] >= 0xDC00 && in[*i] <= 0xDFFF) {
+    uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (in[(*i)++] - 0xDC00);
+    *o++ = static_cast<uint8_t>(0xF0 | (cp >> 18));
+    *o++ = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
+    *o++ = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = static_cast<uint8_t>(0x80 | (cp & 0x3F));
+  } else {
+    return false;
+  }
+  *out = o;
+  return true;
+}
+}  // namespace
+
 bool Utf16ToUtf8(const uint16_t* in, size_t n, uint8_t* out, size_t* written) {
   uint8_t* o = out;
   size_t i = 0;
-  while (i < n) {
 #if defined(__SSE2__)
-    while (i + 16 <= n) {
-      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
-      __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 8));
-      // Units >= 0x80 saturate to bytes >= 0x80 (0xFF above 0xFF): no sign bit set means ASCII.
-      __m128i packed = _mm_packus_epi16(a, b);
-      if (_mm_movemask_epi8(packed) || _mm_movemask_epi8(_mm_or_si128(a, b)) & 0xAAAA) break;
+  while (i + 16 <= n) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 8));
+    // Units >= 0x80 saturate to bytes >= 0x80 (0xFF above 0xFF): no sign bit set means ASCII.
+    __m128i packed = _mm_packus_epi16(a, b);
+    if (!(_mm_movemask_epi8(packed) || _mm_movemask_epi8(_mm_or_si128(a, b)) & 0xAAAA)) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o), packed);
       o += 16;
       i += 16;
+      continue;
     }
+    // A surrogate pair may end one unit past the block: Utf16Unit reads it then.
+    const size_t blockEnd = i + 16;
+    while (i < blockEnd)
+      if (!Utf16Unit(in, n, &i, &o)) return false;
+  }
 #endif
+  while (i < n) {
     while (i + 4 <= n) {
       uint64_t v;
       std::memcpy(&v, in + i, 8);
@@ -536,25 +695,7 @@ bool Utf16ToUtf8(const uint16_t* in, size_t n, uint8_t* out, size_t* written) {
       i += 4;
     }
     if (i >= n) break;
-    uint32_t c = in[i++];
-    if (c < 0x80) {
-      *o++ = static_cast<uint8_t>(c);
-    } else if (c < 0x800) {
-      *o++ = static_cast<uint8_t>(0xC0 | (c >> 6));
-      *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    } else if (c < 0xD800 || c > 0xDFFF) {
-      *o++ = static_cast<uint8_t>(0xE0 | (c >> 12));
-      *o++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
-      *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
-    } else if (c <= 0xDBFF && i < n && in[i] >= 0xDC00 && in[i] <= 0xDFFF) {
-      uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (in[i++] - 0xDC00);
-      *o++ = static_cast<uint8_t>(0xF0 | (cp >> 18));
-      *o++ = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
-      *o++ = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
-      *o++ = static_cast<uint8_t>(0x80 | (cp & 0x3F));
-    } else {
-      return false;
-    }
+    if (!Utf16Unit(in, n, &i, &o)) return false;
   }
   *written = static_cast<size_t>(o - out);
   return true;
@@ -671,9 +812,59 @@ inline bool IsAscii(const uint8_t* p, size_t n) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
-inline bool MakeString(napi_env env, const uint8_t* p, size_t n, napi_value* out) {
+// A JS string from the UTF-8 of one string or key. ASCII goes in as Latin-1 (no decoding in V8).
+// Other text is decoded here, in one pass, to Latin-1 when every character fits (é, ü...) or else
+// to UTF-16, and V8 copies it: V8's UTF-8 path scans every string twice (length and kind, then
+// the decoding), 15 % of twitter.json's native parse in perf. The bytes are valid UTF-8 without
+// surrogate code points (simdjson's stage 1 validated the input; an escaped lone surrogate makes
+// it fail, and the builtin answers), so the decoder need not check anything.
+inline bool MakeString(napi_env env, JsonState& s, const uint8_t* p, size_t n, napi_value* out) {
   if (IsAscii(p, n)) return napi_create_string_latin1(env, reinterpret_cast<const char*>(p), n, out) == napi_ok;
-  return napi_create_string_utf8(env, reinterpret_cast<const char*>(p), n, out) == napi_ok;
+  if (s.units.size() < n) s.units.resize(n + n / 2 + 16);  // never more UTF-16 units than UTF-8 bytes
+  uint16_t* const start = s.units.data();
+  uint16_t* o = start;
+  const uint8_t* const end = p + n;
+  uint32_t wide = 0;  // OR of every character: >= 0x100 means it needs two bytes per unit
+  while (p < end) {
+    while (end - p >= 8) {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      if (v & 0x8080808080808080ull) break;
+      for (int k = 0; k < 8; k++) o[k] = p[k];
+      o += 8;
+      p += 8;
+    }
+    if (p >= end) break;
+    const uint32_t c = *p;
+    if (c < 0x80) {
+      *o++ = static_cast<uint16_t>(c);
+      p += 1;
+    } else if (c < 0xE0) {
+      const uint32_t cp = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+      *o++ = static_cast<uint16_t>(cp);
+      wide |= cp;
+      p += 2;
+    } else if (c < 0xF0) {
+      const uint32_t cp = ((c & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+      *o++ = static_cast<uint16_t>(cp);
+      wide |= cp;
+      p += 3;
+    } else {
+      const uint32_t cp = (((c & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F)) - 0x10000;
+      *o++ = static_cast<uint16_t>(0xD800 + (cp >> 10));
+      *o++ = static_cast<uint16_t>(0xDC00 + (cp & 0x3FF));
+      wide |= 0xFFFF;
+      p += 4;
+    }
+  }
+  const size_t units = static_cast<size_t>(o - start);
+  if (wide < 0x100) {
+    // Latin-1: narrow in place (each unit's low byte, front to back, never overtakes the reads).
+    uint8_t* b = reinterpret_cast<uint8_t*>(start);
+    for (size_t k = 0; k < units; k++) b[k] = static_cast<uint8_t>(start[k]);
+    return napi_create_string_latin1(env, reinterpret_cast<const char*>(b), units, out) == napi_ok;
+  }
+  return napi_create_string_utf16(env, reinterpret_cast<const char16_t*>(start), units, out) == napi_ok;
 }
 
 
@@ -738,44 +929,27 @@ inline uint32_t SkipStructural(const uint8_t* in, const uint32_t* idx, uint32_t 
   return t;
 }
 
-// A `-0` written without fraction or exponent is an integer 0 to simdjson; the builtin keeps the sign.
-bool HasIntegerMinusZero(const uint8_t* p, size_t len) {
-  const uint8_t* end = p + len;
-  const uint8_t* cur = p;
-  while (cur < end) {
-    const void* hit = std::memchr(cur, '-', static_cast<size_t>(end - cur));
-    if (!hit) return false;
-    const uint8_t* m = static_cast<const uint8_t*>(hit);
-    if (m + 1 < end && m[1] == '0') {
-      uint8_t next = m + 2 < end ? m[2] : ' ';
-      if (next != '.' && next != 'e' && next != 'E' && !(next >= '0' && next <= '9')) return true;
-    }
-    cur = m + 1;
-  }
-  return false;
-}
-
-// simdjson reads `-0` as the integer 0. Integer zeros appear in the tape in document order, and
-// every number starts at a structural index of stage 1 (string contents never do), so the k-th
-// integer-zero token of the text is the k-th integer zero of the tape: give the negative ones
-// their sign back. Only for a whole document (a subtree's zeros do not start at the first token).
-bool RestoreMinusZeros(JsonState& s, const uint8_t* in, size_t start) {
-  if (start != 1) return false;
-  // `in` has zero padding after the end, which makes in[pos + 2] safe.
+// simdjson reads `-0` (no fraction or exponent) as the integer 0; the builtin keeps the sign.
+// The tape walk (EmitValue) counts structural indexes as it goes (every scalar, string, bracket,
+// comma and colon is one) and notes, for each integer zero, its nums slot and its structural
+// index; a zero whose text starts with '-' gets its sign back here. Checked: the walk must have
+// counted exactly stage 1's structurals, and every noted zero must start with '0' or '-', else
+// the builtin answers. The earlier form read the text at every structural index (about 600,000 on
+// marine_ik.json, 9 % of its native parse in perf) after a memchr pass for "-0"; a 16-byte scan of
+// the text for zero-token candidates plus a galloping lookup cost as much (1.0 ms there); this
+// reads 15,020 bytes there.
+bool RestoreMinusZeros(JsonState& s, const uint8_t* in) {
   const uint32_t* idx = s.parser.implementation->structural_indexes.get();
-  uint32_t n = s.parser.implementation->n_structural_indexes;
-  size_t k = 0;
-  auto endsNumber = [](uint8_t c) { return !(c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9')); };
-  for (uint32_t t = 0; t < n; t++) {
-    const uint8_t* c = in + idx[t];
-    if (c[0] == '0' && endsNumber(c[1])) {
-      k++;
-    } else if (c[0] == '-' && c[1] == '0' && endsNumber(c[2])) {
-      if (k >= s.zeroSlots.size()) return false;
-      s.nums[s.zeroSlots[k++]] = -0.0;
-    }
+  const size_t n = s.parser.implementation->n_structural_indexes;
+  if (s.st != n) return false;
+  double* nums = s.nums;
+  for (size_t k = 0; k < s.zeroCount; k++) {
+    const ZeroSlot& z = s.zeroSlots[k];
+    const uint8_t c = in[idx[z.token]];
+    if (c == '-') nums[z.slot] = -0.0;
+    else if (c != '0') return false;
   }
-  return k == s.zeroSlots.size();
+  return true;
 }
 
 void ReleaseIfHuge(JsonState& s, size_t len) {
@@ -784,6 +958,7 @@ void ReleaseIfHuge(JsonState& s, size_t len) {
     // Nothing to undo: a failed shrink leaves the old buffers, still valid.
   }
   std::vector<uint8_t>().swap(s.input);
+  std::vector<ZeroSlot>(256).swap(s.zeroSlots);
 }
 
 error_code ParseLoaded(JsonState& s, size_t len) {
@@ -851,14 +1026,17 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   s.sbuf = doc.string_buf.get();
   s.o = 0;
   s.q = 0;
-  s.zeroSlots.clear();
+  s.zeroCount = 0;
+  s.st = 0;
+  s.predict = s.lastShape = kNoShape;
   s.defs.clear();
   s.keyScratch.clear();
+  s.strHash.clear();
   s.strings.Begin();
   s.keysBefore = s.keys.count;
   size_t i = start;
   EmitValue(s, i);
-  if (!s.zeroSlots.empty() && HasIntegerMinusZero(in, len) && !RestoreMinusZeros(s, in, start)) {
+  if (s.zeroCount && !RestoreMinusZeros(s, in)) {
     // The tables already hold this document's new keys and shapes that JavaScript will not see.
     s.pendingReset = true;
     s.meta[META_ERROR] = REASON_MINUS_ZERO;
@@ -885,7 +1063,7 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   for (uint32_t id = s.keysBefore; id < s.keys.count; id++) {
     const auto& span = s.keys.spans[id];
     napi_value str;
-    if (!MakeString(env, reinterpret_cast<const uint8_t*>(s.keys.arena.data()) + span.first, span.second, &str)) {
+    if (!MakeString(env, s, reinterpret_cast<const uint8_t*>(s.keys.arena.data()) + span.first, span.second, &str)) {
       s.pendingReset = true;
       return null;
     }
@@ -893,12 +1071,13 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   }
   for (size_t k = 0; k < s.strings.ptrs.size(); k++) {
     napi_value str;
-    if (!MakeString(env, s.strings.ptrs[k], s.strings.lens[k], &str)) {
+    if (!MakeString(env, s, s.strings.ptrs[k], s.strings.lens[k], &str)) {
       s.pendingReset = true;
       return null;
     }
     s.values.push_back(str);
   }
+  if (s.units.size() > (kKeepCapacity >> 2)) std::vector<uint16_t>().swap(s.units);
   // The array is made by a JavaScript rest parameter `(...v) => v` (chunks joined with concat):
   // both define their elements, so setters a program put on Array.prototype or Object.prototype
   // are never called (push or napi_set_element would call them).

@@ -204,28 +204,52 @@ test('inputs that are neither strings nor bytes are refused with a TypeError', (
   }
 });
 
-test('parsed objects are fast-mode exactly where the builtin\'s are (%HasFastProperties)', { skip: docs.length < 4 && 'corpus missing' }, () => {
+test('parsed objects are fast-mode exactly where the builtin\'s are (%HasFastProperties), arrays packed with unboxed numbers', { skip: docs.length < 4 && 'corpus missing' }, () => {
+  // Arrays: never holey or dictionary-mode (the builtin makes packed arrays), and arrays of
+  // numbers hold them unboxed (small-integer or double elements) wherever the builtin does, so a
+  // faster parse never leaves slower arrays to the program. Both the string and the Buffer path.
   const code = `
     const { json } = require(${JSON.stringify(ROOT)});
     const corpus = require(${JSON.stringify(require.resolve('../benchmarks/json/corpus'))});
-    const out = { objects: 0, fast: 0, mismatches: [] };
+    const out = { objects: 0, fast: 0, arrays: 0, numberArrays: 0, mismatches: [] };
+    const miss = (m) => { if (out.mismatches.length < 5) out.mismatches.push(m); };
+    const unboxed = (x) => %HasSmiElements(x) || %HasDoubleElements(x);
     function walk(a, b, where) {
       if (a === null || typeof a !== 'object') return;
-      if (!Array.isArray(a)) {
+      if (Array.isArray(a)) {
+        out.arrays++;
+        if (%HasHoleyElements(a) || %HasDictionaryElements(a)) miss(where + ': holey or dictionary array');
+        if (unboxed(b)) {
+          out.numberArrays++;
+          if (!unboxed(a)) miss(where + ': numbers boxed in a generic array');
+        }
+      } else {
         out.objects++;
         const fa = %HasFastProperties(a), fb = %HasFastProperties(b);
         if (fa) out.fast++;
-        if (fa !== fb && out.mismatches.length < 5) out.mismatches.push(where + ' native=' + fa + ' builtin=' + fb);
+        if (fa !== fb) miss(where + ' native=' + fa + ' builtin=' + fb);
       }
       for (const k of Object.keys(a)) walk(a[k], b[k], where + '/' + k);
     }
-    for (const d of corpus.load(['twitter.json', 'citm_catalog.json', 'canada.json', 'random.json', 'api-2KB'])) {
-      for (let i = 0; i < 2; i++) walk(json.parse(d.buf), JSON.parse(d.text), d.name);
+    for (const d of corpus.load(['twitter.json', 'citm_catalog.json', 'canada.json', 'random.json', 'marine_ik.json', 'mesh.json', 'api-2KB'])) {
+      for (let i = 0; i < 2; i++) {
+        walk(json.parse(d.buf), JSON.parse(d.text), d.name + ' (Buffer)');
+        walk(json.parse(d.text), JSON.parse(d.text), d.name + ' (string)');
+      }
+    }
+    // Number arrays longer than the builder's 65,536-element templates, integers and fractions.
+    for (const n of [65536, 65537, 140000]) {
+      const ints = JSON.stringify(Array.from({ length: n }, (_, i) => i % 1000));
+      const fracs = JSON.stringify({ v: Array.from({ length: n }, (_, i) => i / 7) });
+      walk(json.parse(ints), JSON.parse(ints), 'ints ' + n);
+      walk(json.parse(fracs), JSON.parse(fracs), 'fractions ' + n);
+      if (json.parse(ints).length !== n || json.parse(fracs).v.length !== n) miss('length ' + n);
     }
     console.log(JSON.stringify(out));`;
   const { status: code_, json: result, stderr } = runNode(code, { preload: 'none', args: ['--allow-natives-syntax'] });
   assert.equal(code_, 0, stderr);
   assert.ok(result.objects > 1000, `walked ${result.objects} objects`);
+  assert.ok(result.numberArrays > 1000, `walked ${result.numberArrays} number arrays`);
   assert.deepEqual(result.mismatches, []);
   assert.ok(result.fast / result.objects > 0.99, `${result.fast} of ${result.objects} fast`);
 });
