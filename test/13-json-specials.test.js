@@ -516,3 +516,67 @@ for (const route of ROUTES) {
     fail(diffs, 'string representations');
   });
 }
+
+// The builder calls a few builtins at parse time (array slice and concat, which consult the array
+// constructor, its species and Symbol.isConcatSpreadable; Object.fromEntries, which iterates
+// arrays), the router a few more (Math, charCodeAt), and factories are generated source. A program
+// that replaces one of them later must get the builtin's result still, and none of its
+// replacements may run inside JSON.parse. One child per change (each one is global and permanent).
+test('a program that replaces builtins the native path uses still gets the builtin\'s results, and its replacements never run', () => {
+  const { runNode } = require('./helpers');
+  const CHANGES = {
+    slice: `Array.prototype.slice = function () { calls++; return []; };`,
+    concat: `Array.prototype.concat = function () { calls++; return []; };`,
+    // Data properties: a getter installed there would be read by the check (as slice itself reads it).
+    constructor: `Array.prototype.constructor = class Evil extends Array { constructor(n) { calls++; super(n); } };`,
+    species: `Object.defineProperty(Array, Symbol.species, { value: function Evil() { calls++; return {}; }, configurable: true });`,
+    spreadable: `Object.defineProperty(Array.prototype, Symbol.isConcatSpreadable, { get() { calls++; return false; }, configurable: true });`,
+    iterator: `Array.prototype[Symbol.iterator] = function* () { calls++; };`,
+    iteratorNext: `Object.getPrototypeOf([][Symbol.iterator]()).next = function () { calls++; return { done: true }; };`,
+    stringify: `JSON.stringify = function () { calls++; return '"x"'; };`,
+    math: `for (const k of ['floor', 'ceil', 'min', 'max', 'clz32']) Math[k] = function () { calls++; return 0; };`,
+    charCodeAt: `String.prototype.charCodeAt = function () { calls++; return 0x31; };`,
+    arrayFrom: `Array.from = function () { calls++; return []; };`,
+  };
+  // Number arrays past the 65,536-element template (concat), objects past the 128-key shape limit
+  // (fromEntries), keys never seen before (new factories), strings, nesting and -0.
+  const MAKE_DOCS = `
+    const big = Array.from({ length: 70000 }, (_, i) => (i % 7 === 0 ? -0 : i / 8));
+    const wide = Object.fromEntries(Array.from({ length: 150 }, (_, i) => ['k' + i, i % 3 ? 'v' + i : [i, -i, { n: i }]]));
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: i, ['fresh' + (i % 5)]: [i, i + 0.5, -0], name: 'r' + i }));
+    const docs = [JSON.stringify(big).replace(/(^|,|\\[)0(?=,|\\])/g, '$1-0'), JSON.stringify(wide), JSON.stringify({ rows, big: big.slice(0, 3000) })];`;
+  const problems = [];
+  for (const [name, change] of Object.entries(CHANGES)) {
+    const code = `
+      const stringify = JSON.stringify;
+      const { isDeepStrictEqual } = require('node:util');
+      ${MAKE_DOCS}
+      const builtin = JSON.parse;
+      const want = docs.map((d) => builtin(d));
+      const ab = require(${JSON.stringify(require('./helpers').ROOT)});
+      ab.install({ json: true, timers: false, gc: false, weak: false, log: 'silent' });
+      const patched = JSON.parse;
+      const before = docs.map((d) => patched(d)); // native path warmed and used before the change
+      const nativeBefore = ab.status().json.counts.native;
+      let calls = 0;
+      ${change}
+      const got = [patched(docs[0]), patched(docs[1]), patched(docs[2])];
+      const inParse = calls; // before comparing: the comparison itself may call the replacements
+      let sameBefore = true;
+      let sameAfter = true;
+      for (let i = 0; i < 3; i++) {
+        sameBefore = sameBefore && isDeepStrictEqual(before[i], want[i]) && Object.is(before[i][0], want[i][0]);
+        sameAfter = sameAfter && isDeepStrictEqual(got[i], want[i]) && Object.is(got[i][0], want[i][0]);
+      }
+      console.log(stringify({ nativeBefore, calls: inParse, sameBefore, sameAfter }));`;
+    const r = runNode(code, { preload: 'none', env: { AFTERBURNER_JSON_ROUTE: 'native' } });
+    if (r.status !== 0 || !r.json) {
+      problems.push(`${name}: child failed: ${r.stderr.slice(-800)}`);
+      continue;
+    }
+    if (r.json.nativeBefore < 3 || !r.json.sameBefore) problems.push(`${name}: the native path did not answer before the change (${r.stdout.trim()})`);
+    if (!r.json.sameAfter) problems.push(`${name}: a different result after the change`);
+    if (r.json.calls) problems.push(`${name}: the replacement ran ${r.json.calls} time(s) inside JSON.parse`);
+  }
+  assert.deepEqual(problems, []);
+});

@@ -42,7 +42,43 @@ const META_BUFFERS = 5;
 const fromEntries = Object.fromEntries;
 const objectKeys = Object.keys;
 const NewFunction = Function;
-const concat = Array.prototype.concat;
+const ArrayCtor = Array;
+const arrayProto = Array.prototype;
+const concat = arrayProto.concat;
+const slice = arrayProto.slice;
+const arrayValues = arrayProto[Symbol.iterator];
+const arrayIteratorProto = Object.getPrototypeOf([][Symbol.iterator]()) as { next: unknown };
+const arrayIteratorNext = arrayIteratorProto.next;
+const arrayFrom = Array.from.bind(Array);
+const stringify = JSON.stringify;
+const reflectApply = Reflect.apply;
+const { ceil, floor, min, max } = Math;
+const species = Symbol.species;
+const spreadable = Symbol.isConcatSpreadable;
+const iterator = Symbol.iterator;
+
+/**
+ * Whether the builtins the builder calls at parse time still behave as they did at load: `slice`
+ * and `concat` consult the array constructor, its species and `Symbol.isConcatSpreadable`, and
+ * `Object.fromEntries` iterates arrays. A program that changed one of them would change what a
+ * parse builds (or run its code in the middle of one), so the builtin answers instead. A handful
+ * of property reads per document.
+ */
+function builderIntact(): boolean {
+  return (
+    arrayProto.slice === slice &&
+    arrayProto.constructor === ArrayCtor &&
+    (ArrayCtor as unknown as Record<symbol, unknown>)[species] === ArrayCtor &&
+    !(spreadable in arrayProto) &&
+    (arrayProto as unknown as Record<symbol, unknown>)[iterator] === arrayValues &&
+    arrayIteratorProto.next === arrayIteratorNext
+  );
+}
+
+/** An array of n copies of v: an array-like without a prototype, so nothing a program added is read. */
+function filled<T>(n: number, v: T): T[] {
+  return arrayFrom({ __proto__: null, length: n } as unknown as ArrayLike<T>, () => v);
+}
 
 type Factory = (b: () => unknown) => object;
 
@@ -88,7 +124,7 @@ function intern(key: string): string {
 
 function literalKey(key: string): string {
   // A non-computed "__proto__" in a literal would set the prototype: the computed form defines an own property.
-  return key === '__proto__' ? '["__proto__"]' : JSON.stringify(key);
+  return key === '__proto__' ? '["__proto__"]' : stringify(key);
 }
 
 function makeFactory(keys: string[]): Factory {
@@ -108,38 +144,38 @@ const TEMPLATE_MAX = 1 << 16;
 // and move to generic elements on the first object). Measured against templates of null (slices
 // already generic, one array map at the element store): those were 5-6 % slower on citm_catalog
 // and marine_ik (A/B, 10 rounds, Node 24).
-let template: unknown[] = Array.from({ length: 1024 }, () => 0);
+let template: unknown[] = filled<unknown>(1024, 0);
 
 function ownArray(n: number): unknown[] {
   if (n <= template.length) return template.slice(0, n);
   if (n <= TEMPLATE_MAX) {
-    template = Array.from({ length: TEMPLATE_MAX }, () => 0);
+    template = filled<unknown>(TEMPLATE_MAX, 0);
     return template.slice(0, n);
   }
   // Longer arrays: whole template slices joined by concat (which defines elements too).
-  const parts = ownArray(Math.ceil(n / TEMPLATE_MAX)) as unknown[][];
-  for (let i = 0; i < parts.length; i++) parts[i] = template.slice(0, Math.min(TEMPLATE_MAX, n - i * TEMPLATE_MAX));
-  return concat.apply(parts[0], parts.slice(1)) as unknown[];
+  const parts = ownArray(ceil(n / TEMPLATE_MAX)) as unknown[][];
+  for (let i = 0; i < parts.length; i++) parts[i] = template.slice(0, min(TEMPLATE_MAX, n - i * TEMPLATE_MAX));
+  return reflectApply(concat, parts[0], parts.slice(1)) as unknown[];
 }
 
 // Number arrays start as double arrays, so the first fractional value costs no conversion of the
 // whole store (ints stay exact in a double array; the element kind is not observable).
-let numberTemplate: number[] = Array.from({ length: 1024 }, () => 0.5);
+let numberTemplate: number[] = filled(1024, 0.5);
 
 function ownNumberArray(n: number): number[] {
   if (n <= numberTemplate.length) return numberTemplate.slice(0, n);
-  if (numberTemplate.length < TEMPLATE_MAX) numberTemplate = Array.from({ length: TEMPLATE_MAX }, () => 0.5);
+  if (numberTemplate.length < TEMPLATE_MAX) numberTemplate = filled(TEMPLATE_MAX, 0.5);
   if (n <= TEMPLATE_MAX) return numberTemplate.slice(0, n);
   // Longer: the template itself repeated, then a slice for the rest, joined by concat, which
   // keeps double elements (a generic array here would be converted on the first store: three
   // large allocations for marine_ik's 74,087-element faces array instead of two).
-  const whole = Math.floor(n / TEMPLATE_MAX);
+  const whole = floor(n / TEMPLATE_MAX);
   const rest = n - whole * TEMPLATE_MAX;
   // concat's receiver is the first block; the arguments are the other blocks and the tail.
   const more = ownArray(whole - 1 + (rest ? 1 : 0)) as number[][];
   for (let i = 0; i < whole - 1; i++) more[i] = numberTemplate;
   if (rest) more[whole - 1] = numberTemplate.slice(0, rest);
-  return concat.apply(numberTemplate, more) as number[];
+  return reflectApply(concat, numberTemplate, more) as number[];
 }
 
 /** Fills a number array from nums: its own function, so its store only ever sees double arrays. */
@@ -154,7 +190,7 @@ function numberArray(n: number): number[] {
 /** `table` itself while it has room for element `count`, else a larger copy (own elements). */
 function room<T>(table: T[], count: number): T[] {
   if (count < table.length) return table;
-  const next = ownArray(Math.max(256, table.length * 2)) as T[];
+  const next = ownArray(max(256, table.length * 2)) as T[];
   for (let i = 0; i < count; i++) next[i] = table[i];
   return next;
 }
@@ -255,7 +291,7 @@ export function nativeParse(input: string | Uint8Array): unknown {
   const n = native === undefined ? jsonNative() : native;
   // Re-entrancy (a parse from inside a parse cannot happen today, but a shared tape must not be
   // overwritten mid-build if it ever does) goes to the builtin.
-  if (n === null || busy) return FALLBACK;
+  if (n === null || busy || !builderIntact()) return FALLBACK;
   busy = true;
   try {
     const out = n.jsonTape(input);
@@ -310,7 +346,7 @@ export function nativeValidate(input: string | Uint8Array): number | typeof FALL
 /** The value at the pointer tokens, ABSENT, or FALLBACK (the builtin decides). */
 export function nativeGet(input: string | Uint8Array, tokens: string[]): unknown {
   const n = native === undefined ? jsonNative() : native;
-  if (n === null || busy) return FALLBACK;
+  if (n === null || busy || !builderIntact()) return FALLBACK;
   busy = true;
   try {
     const out = n.jsonGet(input, tokens);

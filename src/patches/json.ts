@@ -82,12 +82,17 @@ let nativeCalls = 0;
 let builtinCalls = 0;
 let fallbacks = 0;
 
+// Captured at load, like everything the json path calls per parse: a program that replaces them
+// later must not run its code inside JSON.parse (nor steer the router).
+const { floor, ceil, clz32 } = Math;
+const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt) as (text: string, index: number) => number;
+
 /** Digits among SAMPLES evenly spaced characters; -1 when a sample is not ASCII. */
 function sampledDigits(text: string): number {
-  const step = Math.floor(text.length / (SAMPLES + 1));
+  const step = floor(text.length / (SAMPLES + 1));
   let digits = 0;
   for (let i = 1; i <= SAMPLES; i++) {
-    const c = text.charCodeAt(i * step);
+    const c = charCodeAt(text, i * step);
     if (c > 0x7e) return -1;
     if (c >= 0x30 && c <= 0x39) digits++;
   }
@@ -126,7 +131,7 @@ const perf = globalThis.performance;
 const now: () => number = perf && typeof perf.now === 'function' ? perf.now.bind(perf) : Date.now;
 
 function classOf(text: string, oneByte: boolean): number {
-  const size = 31 - Math.clz32(text.length) - 10;
+  const size = 31 - clz32(text.length) - 10;
   return (size < 0 ? 0 : size >= CLASSES ? CLASSES - 1 : size) + (oneByte ? 0 : CLASSES);
 }
 
@@ -273,7 +278,7 @@ export const jsonPatch: Patch = {
     probe = oneByteProbe(wantProbe);
     probeSwitchedOff = !wantProbe;
     minLength = route ? (probe ? route.probeMinLength : route.minLength) : Infinity;
-    minDigits = route ? Math.ceil(route.minDigitShare * SAMPLES) : SAMPLES + 1;
+    minDigits = route ? ceil(route.minDigitShare * SAMPLES) : SAMPLES + 1;
     forceNative = mode === 'native';
     asciiText = route !== null && route.asciiTextNative;
     nativeCalls = builtinCalls = fallbacks = 0;
