@@ -41,8 +41,12 @@ export interface JsonRoute {
  * the two-byte corpus files (twitter 1.05-1.1x, random 1.0-1.1x, update-center 0.9-1.1x on 24;
  * citm_catalog 1.5x) and Latin-1-heavy text (twitter.json with every non-ASCII character made "é":
  * 0.9-1.0x). 2 KB keeps the sampling (~30 ns) and the learner off payloads where they would show.
- * Node 26 parses small text documents faster than 24 (github_events 0.88-1.10x, apache_builds
- * 0.94-1.14x natively, five runs): there ASCII text goes to the learner too (asciiTextNative false).
+ * Node 26 parses small text documents faster than 24: with the first materialiser github_events
+ * measured 0.88-1.10x and apache_builds 0.94-1.14x natively, so ASCII text went to the learner
+ * there; since the evening's materialiser (sibling shapes, inline string compares) natively
+ * github_events 1.11-1.17x, apache_builds 1.30-1.37x, gsoc-2018 1.32-1.37x, API pages of 2 KB
+ * 1.10-1.20x (three runs each,
+ * Node 26.10), while the learner's exploration kept the patched rows at 1.00-1.13x: native directly.
  * The digit shares and the probe-less thresholds are the earlier table's (UTF-8 through V8): V8 11/12
  * (Node 20/22) parse numbers about half as fast as V8 13/14 (Node 24/26), so there a lower share
  * suffices. null: no route measured faster on that runtime, everything stays on the builtin.
@@ -51,7 +55,7 @@ export const ROUTES: Readonly<Record<string, JsonRoute | null>> = {
   '11': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048, asciiTextNative: true }, // Node 20
   '12': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048, asciiTextNative: true }, // Node 22
   '13': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048, asciiTextNative: true }, // Node 24
-  '14': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048, asciiTextNative: false }, // Node 26
+  '14': { minLength: 32 * 1024, minDigitShare: 0.25, probeMinLength: 2048, asciiTextNative: true }, // Node 26
 };
 
 const SAMPLES = 32;
