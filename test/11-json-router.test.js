@@ -238,3 +238,68 @@ test('on each Node version: its own table; with the probe number-heavy strings f
     }
   }
 });
+
+// Documents whose keys never repeat (maps keyed by ids) cost a new factory or many new table
+// entries on every native call: the router must notice from the calls themselves (no timing) and
+// keep that size class on the builtin, while documents whose keys repeat stay native.
+test('key churn: documents with new keys on every call go to the builtin after two calls, with growing holds; repeated keys stay native', { skip: skipProbe }, () => {
+  let seq = 0;
+  const idMap = () => {
+    const o = {};
+    for (let i = 0; i < 80; i++) o[`id_${(seq++).toString(36)}_x`] = { n: i, tag: 'abc' };
+    return JSON.stringify(o); // ASCII one-byte text of about 2.7 KB: a direct native route
+  };
+  const rows = (i) => JSON.stringify(Array.from({ length: 80 }, (_, k) => ({ id: i * 100 + k, name: 'row', ok: true })));
+  install();
+  const t = ab.status().json.thresholds;
+  assert.ok(idMap().length >= t.probeMinLength && rows(0).length >= t.probeMinLength, 'both kinds are long enough to route');
+  assert.ok(Math.clz32(idMap().length) === Math.clz32(rows(0).length), 'both kinds are in one size class');
+  const same = (text) => assert.deepStrictEqual(JSON.parse(text), builtin(text));
+
+  // Repeated keys (only the first call meets new ones): native throughout, no hold.
+  for (let i = 0; i < 20; i++) same(rows(i));
+  let s = ab.status().json;
+  assert.deepEqual(s.counts, { native: 20, builtin: 0, fallbacks: 0 });
+  assert.deepEqual(s.churn, { holds: 0, heldClasses: 0 });
+
+  // New keys on every call: two native calls, then the class is held for 255 calls.
+  for (let i = 0; i < 2 + 255; i++) same(idMap());
+  s = ab.status().json;
+  assert.equal(s.counts.native, 22);
+  assert.equal(s.counts.builtin, 255);
+  assert.equal(s.churn.holds, 1);
+  // The look after the hold churns again: held at once, now for twice as long.
+  for (let i = 0; i < 1 + 511; i++) same(idMap());
+  s = ab.status().json;
+  assert.equal(s.counts.native, 23);
+  assert.equal(s.counts.builtin, 255 + 511);
+  assert.equal(s.churn.holds, 2);
+  assert.equal(s.churn.heldClasses, 0, 'the hold has just run out');
+
+  // Repeated keys again in the same class: the next look finds no churn and the class stays native.
+  for (let i = 0; i < 30; i++) same(rows(i));
+  s = ab.status().json;
+  assert.equal(s.counts.native, 23 + 30);
+  assert.equal(s.churn.holds, 2);
+  ab.uninstall();
+});
+
+test('key churn in json.parse: bytes whose keys never repeat go to the builtin after two calls (the native key table stops growing)', { skip: skipNative }, () => {
+  const { tapeStats } = require(path.join(ROOT, 'dist', 'json', 'tape.js'));
+  let seq = 0;
+  const idMap = () => {
+    const o = {};
+    for (let i = 0; i < 150; i++) o[`user_${(seq++).toString(36).padStart(6, '0')}`] = i;
+    return Buffer.from(JSON.stringify(o)); // about 2.6 KB: one size class for all of them
+  };
+  const docs = Array.from({ length: 12 }, idMap);
+  assert.ok(docs.every((d) => 31 - Math.clz32(d.length) === 31 - Math.clz32(docs[0].length)));
+  const keysAfter = [];
+  for (const d of docs) {
+    assert.deepStrictEqual(ab.json.parse(d), builtin(d.toString()));
+    keysAfter.push(tapeStats().keys);
+  }
+  // The first two calls add their 150 keys each (unless the key table was reset meanwhile); from the third on, nothing.
+  assert.ok(keysAfter[1] > keysAfter[0] || keysAfter[1] === 150, `second call learnt its keys (${keysAfter})`);
+  assert.deepEqual(new Set(keysAfter.slice(2)).size, 1, `no native call after two churning ones (${keysAfter})`);
+});

@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 import { invalidParameterError } from '../core/errors';
 import { ABSENT, FALLBACK, jsonNative, nativeGet, nativeParse, nativeValidate } from './tape';
 import { builtinParse } from './builtin';
+import { KeyChurn } from './churn';
 
 export type Reviver = (this: unknown, key: string, value: unknown, context?: { source: string }) => unknown;
 export type JsonInput = string | Uint8Array;
@@ -44,10 +45,14 @@ function checkInput(input: unknown): asserts input is JsonInput {
 const BYTES_MIN_LENGTH: Readonly<Record<string, number>> = { '11': 256, '12': 256, '13': 256, '14': 2048 };
 const bytesMinLength = BYTES_MIN_LENGTH[process.versions.v8.split('.')[0]] ?? 2048;
 
+// Documents whose keys never repeat go to the builtin after two calls (see churn.ts).
+const churn = new KeyChurn();
+
 export function parse(input: JsonInput, reviver?: Reviver): unknown {
   checkInput(input);
-  if ((reviver === undefined || typeof reviver !== 'function') && (typeof input === 'string' || input.length >= bytesMinLength)) {
+  if ((reviver === undefined || typeof reviver !== 'function') && (typeof input === 'string' || input.length >= bytesMinLength) && !churn.held(input.length)) {
     const value = nativeParse(input);
+    churn.observe(input.length);
     if (value !== FALLBACK) return value;
   }
   return builtinParse(text(input), reviver as Parameters<typeof JSON.parse>[1]);

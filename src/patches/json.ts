@@ -19,6 +19,7 @@
 import type { InstallContext, Patch, PatchStatus } from '../core/patch';
 import { builtinParse } from '../json/builtin';
 import { FALLBACK, isOneByte, jsonNative, nativeParse, oneByteProbe } from '../json/tape';
+import { KeyChurn } from '../json/churn';
 
 export interface JsonRoute {
   /** Without the one-byte probe: strings shorter than this always go to the builtin. */
@@ -193,6 +194,17 @@ function viaNative(text: string): unknown {
   return builtinParse(text);
 }
 
+// Documents whose keys never repeat go to the builtin after two calls (see json/churn.ts): the
+// direct routes below send text native without timing it.
+const churn = new KeyChurn();
+
+function viaNativeUnlessChurn(text: string): unknown {
+  if (churn.held(text.length)) return viaBuiltin(text);
+  const value = viaNative(text);
+  churn.observe(text.length);
+  return value;
+}
+
 function viaBuiltin(text: string): unknown {
   builtinCalls++;
   return builtinParse(text);
@@ -208,10 +220,10 @@ const route_ = {
     if (typeof text === 'string' && text.length >= minLength && reviver === undefined) {
       if (forceNative) return viaNative(text);
       const digits = sampledDigits(text);
-      if (digits >= minDigits) return viaNative(text);
+      if (digits >= minDigits) return viaNativeUnlessChurn(text);
       if (probe) {
         const oneByte = isOneByte(text);
-        return asciiText && digits >= 0 && oneByte ? viaNative(text) : learned(text, oneByte);
+        return asciiText && digits >= 0 && oneByte ? viaNativeUnlessChurn(text) : learned(text, oneByte);
       }
     }
     builtinCalls++;
@@ -251,6 +263,8 @@ function currentStatus(): PatchStatus {
     // Whether V8's IsOneByte answers the one-byte question (else the router samples only).
     oneByte: installed ? probe : undefined,
     counts: { native: nativeCalls, builtin: builtinCalls, fallbacks },
+    // Size classes held on the builtin because their documents' keys never repeat (json/churn.ts).
+    churn: churn.status(),
     learner: learnerStatus(),
     // False once the native path disabled itself in this thread (see disable() in json/tape.ts).
     nativePath: installed ? jsonNative() !== null : undefined,
@@ -287,6 +301,7 @@ export const jsonPatch: Patch = {
     asciiText = route !== null && route.asciiTextNative;
     nativeCalls = builtinCalls = fallbacks = 0;
     classCalls.fill(0);
+    churn.reset();
     choice.fill(0);
     nativeCost.fill(0);
     builtinCost.fill(0);
