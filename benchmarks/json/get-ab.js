@@ -7,6 +7,7 @@
 //   node benchmarks/json/get-ab.js <rootA> <rootB> [file.json,...] [--reps 15]
 const path = require('node:path');
 const corpus = require('./corpus');
+const { pickPath, access } = require('./pointer');
 
 const args = process.argv.slice(2);
 const repsAt = args.indexOf('--reps');
@@ -19,33 +20,6 @@ if (!rootA || !rootB) {
 const A = require(path.resolve(rootA)).json;
 const B = require(path.resolve(rootB)).json;
 const docs = corpus.load(files ? files.split(',') : undefined).filter((d) => d.bytes >= 100 * 1024);
-
-/** The pointer benchmarks/json picks: the middle key or element, four levels down. */
-function pickPointer(value) {
-  let pointer = '';
-  let cur = value;
-  for (let depth = 0; depth < 4 && cur !== null && typeof cur === 'object'; depth++) {
-    if (Array.isArray(cur)) {
-      if (!cur.length) break;
-      const i = cur.length >> 1;
-      pointer += `/${i}`;
-      cur = cur[i];
-    } else {
-      const keys = Object.keys(cur);
-      if (!keys.length) break;
-      const k = keys[keys.length >> 1];
-      pointer += `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      cur = cur[k];
-    }
-  }
-  return pointer;
-}
-
-function access(value, pointer) {
-  let cur = value;
-  for (const t of pointer.split('/').slice(1)) cur = cur[t.replace(/~1/g, '/').replace(/~0/g, '~')];
-  return cur;
-}
 
 /** Microseconds per call: the loop runs for about `ms` milliseconds. */
 function sample(fn, ms) {
@@ -67,7 +41,7 @@ console.log(`${process.version}  A=${rootA}  B=${rootB}  ${reps} interleaved sam
 console.log('file                  builtin us   get A    get B   ratio A  ratio B   val A    val B   ratio A  ratio B');
 for (const d of docs) {
   const buf = d.buf;
-  const pointer = pickPointer(JSON.parse(buf.toString()));
+  const { pointer } = pickPath(JSON.parse(buf.toString()));
   const want = access(JSON.parse(buf.toString()), pointer);
   for (const j of [A, B]) {
     const got = j.get(buf, pointer);

@@ -17,6 +17,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { compare, report, geomean } = require('../lib/harness');
 const corpus = require('./corpus');
+const { pickPath, access } = require('./pointer');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const builtin = JSON.parse;
@@ -48,31 +49,6 @@ const status = ab.install({ json: true, timers: false, gc: false, weak: false, l
 const routed = JSON.parse;
 if (!status.json.active) console.log(`note: json patch inactive (${status.json.reason}); "patched" measures the builtin`);
 
-/** A pointer to a value in the middle of the document, plus the same path for simdjson@0.9.2 (or null). */
-function pickPath(value) {
-  let pointer = '';
-  let keyPath = '';
-  let cur = value;
-  for (let depth = 0; depth < 4 && cur !== null && typeof cur === 'object'; depth++) {
-    if (Array.isArray(cur)) {
-      if (!cur.length) break;
-      const i = cur.length >> 1;
-      pointer += `/${i}`;
-      if (keyPath !== null) keyPath += `[${i}]`;
-      cur = cur[i];
-    } else {
-      const keys = Object.keys(cur);
-      if (!keys.length) break;
-      const k = keys[keys.length >> 1];
-      pointer += `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      // simdjson@0.9.2's key paths cannot express every key: leave its column empty then.
-      if (keyPath !== null) keyPath = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? (keyPath ? `${keyPath}.${k}` : k) : null;
-      cur = cur[k];
-    }
-  }
-  return { pointer, keyPath };
-}
-
 // simdjson@0.9.2 exports simdjson's symbols, so on Node versions whose binary exports its own
 // simdjson (22+: process.versions.simdjson) some of the peer's calls bind to node's copy, another
 // version: full runs segfaulted on Node 22 and 26 (in isValid, at twitterescaped.json), even on
@@ -92,11 +68,6 @@ function peerSurvives(d, keyPath) {
 const targets = new Map(docs.map((d) => [d, d.bytes >= 100 * 1024 ? pickPath(builtin(d.text)) : null]));
 const peerFor = new Map(docs.map((d) => [d, peerModule && !peerSkipped && peerSurvives(d, targets.get(d) && targets.get(d).keyPath) ? peerModule : null]));
 
-function access(value, pointer) {
-  let cur = value;
-  for (const t of pointer.split('/').slice(1)) cur = cur[t.replace(/~1/g, '/').replace(/~0/g, '~')];
-  return cur;
-}
 
 const rows = [];
 let sink = 0;
