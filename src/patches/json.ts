@@ -46,8 +46,8 @@ export interface JsonRoute {
  * measured 0.88-1.10x and apache_builds 0.94-1.14x natively, so ASCII text went to the learner
  * there; since the evening's materialiser (sibling shapes, inline string compares) natively
  * github_events 1.11-1.17x, apache_builds 1.30-1.37x, gsoc-2018 1.32-1.37x, API pages of 2 KB
- * 1.10-1.20x (three runs each,
- * Node 26.10), while the learner's exploration kept the patched rows at 1.00-1.13x: native directly.
+ * 1.10-1.20x (three runs each, Node 26.10), while the learner's exploration kept the patched rows
+ * at 1.00-1.13x: native directly.
  * The digit shares and the probe-less thresholds are the earlier table's (UTF-8 through V8): V8 11/12
  * (Node 20/22) parse numbers about half as fast as V8 13/14 (Node 24/26), so there a lower share
  * suffices. null: no route measured faster on that runtime, everything stays on the builtin.
