@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/json.cc",
         "native/json_validate.cc",
+        "native/json_index.cc",
         "native/malloc.cc",
         "<!(node -p \"require('path').relative(process.cwd(), require('path').join(require('path').dirname(require.resolve('@nozbe/simdjson/package.json')), 'src', 'simdjson.cpp'))\")"
       ],

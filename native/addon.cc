@@ -11,6 +11,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("simdjson", SIMDJSON_VERSION);
   out.Set("implementation", simdjson::get_active_implementation()->name());
+  out.Set("jsonIndex", afterburner::JsonIndexName());
   out.Set("napi", NAPI_VERSION);
   return out;
 }

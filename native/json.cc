@@ -307,6 +307,8 @@ struct JsonState {
   std::vector<uint8_t> input;  // padded copy of the input bytes
   std::vector<uint8_t> sub;    // padded copy of one value's bytes (get)
   std::vector<uint8_t> stack;  // open containers while validating (no depth limit, like the builtin)
+  std::vector<uint32_t> index;  // structural positions from jsonwalk::Index (validate, get)
+  uint32_t indexCount = 0;
   KeyTable keys;
   ShapeTable shapes;
   StringTable strings;
@@ -905,9 +907,22 @@ Verdict Stage1(JsonState& s, const uint8_t* in, size_t len) {
   }
 }
 
+const bool kIndexed = jsonwalk::IndexAvailable();
+
 // `in` need not be padded (stage 1 and the walk read nothing past `len`). With a query, the
-// walk also finds the pointer's value (query->found).
+// walk also finds the pointer's value (query->found). With AVX-512, stage 1 is our own
+// (jsonwalk::Index: it checks escapes too); its rejections are as certain as simdjson's.
 Verdict FastValidate(JsonState& s, const uint8_t* in, size_t len, jsonwalk::Query* query) {
+  if (kIndexed) {
+    switch (jsonwalk::Index(in, len, s.index, &s.indexCount)) {
+      case jsonwalk::kIndexValid:
+        return jsonwalk::Walk(in, len, s.index.data(), s.indexCount, s.stack, query, true) ? kValid : kInvalid;
+      case jsonwalk::kIndexInvalid:
+        return kStage1Invalid;
+      default:
+        return kUnsure;
+    }
+  }
   Verdict v = Stage1(s, in, len);
   if (v != kValid) return v;
   const uint32_t* idx = s.parser.implementation->structural_indexes.get();
@@ -958,6 +973,7 @@ void ReleaseIfHuge(JsonState& s, size_t len) {
     // Nothing to undo: a failed shrink leaves the old buffers, still valid.
   }
   std::vector<uint8_t>().swap(s.input);
+  std::vector<uint32_t>().swap(s.index);
   std::vector<ZeroSlot>(256).swap(s.zeroSlots);
 }
 
@@ -1252,8 +1268,8 @@ napi_value Get(napi_env env, napi_callback_info info) {
   }
   // The value's bytes: from its first structural to the end of its last one (a container) or
   // to the next structural less whitespace (a scalar or string).
-  const uint32_t* idx = s.parser.implementation->structural_indexes.get();
-  const uint32_t n = static_cast<uint32_t>(s.parser.implementation->n_structural_indexes);
+  const uint32_t* idx = kIndexed ? s.index.data() : s.parser.implementation->structural_indexes.get();
+  const uint32_t n = kIndexed ? s.indexCount : static_cast<uint32_t>(s.parser.implementation->n_structural_indexes);
   const uint32_t t = static_cast<uint32_t>(query.found);
   const uint32_t after = SkipStructural(in, idx, t);
   const uint8_t c = in[idx[t]];
@@ -1359,6 +1375,8 @@ napi_value MakeTyped(napi_env env, napi_typedarray_type type, size_t count, size
 }
 
 }  // namespace
+
+const char* JsonIndexName() { return kIndexed ? "avx512" : "simdjson"; }
 
 void InitJson(Napi::Env env, Napi::Object exports) {
   JsonState* s = new JsonState();

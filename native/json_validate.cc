@@ -627,7 +627,10 @@ bool CanonicalIndex(const std::string& token, uint64_t* index) {
 // compared with tokens[level]. A match resets `found` (a later duplicate key replaces an earlier
 // one's value, so whatever was found under the earlier one no longer counts) and either sets it
 // (last token) or makes the value the new innermost path container.
-template <bool Q>
+//
+// P (prechecked): Index() has checked every escape, so strings are not looked into (except
+// path keys, to compare them).
+template <bool Q, bool P>
 uint32_t WalkValue(const Source& s, const uint32_t* idx, uint32_t n, uint32_t t0, std::vector<uint8_t>& storage, Query* query) {
   const uint8_t* in = s.in;
   std::vector<uint8_t>& store = Q ? query->path : storage;
@@ -655,7 +658,7 @@ value : {
     case '{':
     case '[': {
       if (Q && !descend) {
-        t = WalkValue<false>(s, idx, n, t, storage, nullptr);
+        t = WalkValue<false, P>(s, idx, n, t, storage, nullptr);
         if (!t) return 0;
         goto after;
       }
@@ -688,7 +691,7 @@ value : {
               // The same in an object whose next member is one ("pos":[x,y,z],"rot":[...]...:
               // marine_ik.json's animation keys), its key checked as in `key`.
               if (!sp[-1] && t + 4 < n && in[idx[t + 2]] == ':' && in[idx[t + 3]] == '[' && NumberStart(in[idx[t + 4]])) {
-                if (in[idx[t + 1]] != '"' || !StringOk(s, idx[t + 1], idx[t + 2], &escaped)) return 0;
+                if (in[idx[t + 1]] != '"' || (!P && !StringOk(s, idx[t + 1], idx[t + 2], &escaped))) return 0;
                 u = t + 4;
                 checked = 0;
                 continue;
@@ -719,7 +722,7 @@ value : {
       goto key;
     }
     case '"':
-      if (!StringOk(s, pos, idx[t + 1], &escaped)) return 0;
+      if (!P && !StringOk(s, pos, idx[t + 1], &escaped)) return 0;
       t++;
       goto after;
     case 't':
@@ -773,9 +776,10 @@ number : {
 key : {
   const uint32_t pos = idx[t];
   const uint32_t colon = idx[t + 1];
-  if (in[pos] != '"' || in[colon] != ':' || !StringOk(s, pos, colon, &escaped)) return 0;
+  if (in[pos] != '"' || in[colon] != ':' || (!P && !StringOk(s, pos, colon, &escaped))) return 0;
   if (Q) {
     const size_t close = CloseQuote(in, pos, colon);
+    if (P) escaped = std::memchr(in + pos + 1, '\\', close - pos - 1) != nullptr;
     keyMatch = KeyEquals(in + pos + 1, close - pos - 1, escaped, query->tokens[level], query->key);
   }
   t += 2;
@@ -806,7 +810,7 @@ after : {
 
 }  // namespace
 
-bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query) {
+bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query, bool prechecked) {
   if (n == 0 || len == 0) return false;
   Source s(in, len);
   const uint8_t first = in[idx[0]];
@@ -833,7 +837,7 @@ bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::v
   if (stack.size() < 1024) stack.resize(1024);
   if (!query || query->count == 0) {
     if (query) query->found = 0;
-    return WalkValue<false>(s, idx, n, 0, stack, nullptr) == n;
+    return (prechecked ? WalkValue<false, true>(s, idx, n, 0, stack, nullptr) : WalkValue<false, false>(s, idx, n, 0, stack, nullptr)) == n;
   }
   query->found = -1;
   query->indexes.resize(query->count);
@@ -842,7 +846,7 @@ bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::v
   for (size_t k = 0; k < query->count; k++) {
     if (!CanonicalIndex(query->tokens[k], &query->indexes[k])) query->indexes[k] = ~uint64_t(0);
   }
-  return WalkValue<true>(s, idx, n, 0, stack, query) == n;
+  return (prechecked ? WalkValue<true, true>(s, idx, n, 0, stack, query) : WalkValue<true, false>(s, idx, n, 0, stack, query)) == n;
 }
 
 }  // namespace jsonwalk

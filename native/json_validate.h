@@ -30,7 +30,22 @@ struct Query {
 // `in[0, len)` (the input need not be padded) and never trusts the bytes to stay what stage 1
 // saw, so a buffer another thread writes to gives a wrong answer at worst, never a bad read.
 // `stack` is scratch. With a query, also finds the value at the pointer in the same pass.
-bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query);
+// `prechecked`: the indexes come from Index() below, which has already checked every escape, so
+// the walk does not look inside strings.
+bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query,
+          bool prechecked = false);
+
+// Stage 1 with escapes checked on the way (native/json_index.cc), for processors with AVX-512:
+// kIndexValid when the document may be valid (the walk decides), kIndexInvalid when it certainly
+// is not (an unclosed string, a control character or a bad escape in a string, no structural at
+// all), kIndexUtf8 when it is not valid UTF-8 (or too long for 32-bit positions): ask the builtin.
+// `indexes` is grown as needed and holds `*count` positions (plus scratch after them).
+enum IndexVerdict { kIndexValid, kIndexInvalid, kIndexUtf8 };
+IndexVerdict Index(const uint8_t* in, size_t len, std::vector<uint32_t>& indexes, uint32_t* count);
+
+// Whether Index() runs on this processor. AFTERBURNER_JSON_WIDE=0 or =avx2 at load time says no
+// (the tests use it to run simdjson's stage 1 and the walk's own escape checks).
+bool IndexAvailable();
 
 }  // namespace jsonwalk
 }  // namespace afterburner

@@ -32,13 +32,13 @@
 namespace abA {
 namespace jsonwalk {
 struct Query;
-bool Walk(const uint8_t*, size_t, const uint32_t*, uint32_t, std::vector<uint8_t>&, Query*);
+bool Walk(const uint8_t*, size_t, const uint32_t*, uint32_t, std::vector<uint8_t>&, Query*, bool);
 }  // namespace jsonwalk
 }  // namespace abA
 namespace abB {
 namespace jsonwalk {
 struct Query;
-bool Walk(const uint8_t*, size_t, const uint32_t*, uint32_t, std::vector<uint8_t>&, Query*);
+bool Walk(const uint8_t*, size_t, const uint32_t*, uint32_t, std::vector<uint8_t>&, Query*, bool);
 }  // namespace jsonwalk
 }  // namespace abB
 
@@ -52,8 +52,8 @@ int Verdict(const uint8_t* in, size_t len, const std::string& shown) {
   if (parser.implementation->stage1(in, len, simdjson::stage1_mode::regular)) return -1;
   const uint32_t* idx = parser.implementation->structural_indexes.get();
   const uint32_t n = parser.implementation->n_structural_indexes;
-  const bool a = abA::jsonwalk::Walk(in, len, idx, n, stack, nullptr);
-  const bool b = abB::jsonwalk::Walk(in, len, idx, n, stack, nullptr);
+  const bool a = abA::jsonwalk::Walk(in, len, idx, n, stack, nullptr, false);
+  const bool b = abB::jsonwalk::Walk(in, len, idx, n, stack, nullptr, false);
   if (a != b) {
     std::printf("DIFFERENT: windows %d, per token %d: %s\n", a, b, shown.c_str());
     std::exit(1);

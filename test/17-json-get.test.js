@@ -340,6 +340,50 @@ function pointersInto(text, rand) {
   return out;
 }
 
+// With AVX-512 the addon's own stage 1 (native/json_index.cc) checks escapes as 64-byte block
+// masks (backslash runs and \u digits carried from one block to the next) and UTF-8 per 4 KB
+// chunk, ending each chunk at a character boundary. Every escape shape, control byte and
+// (broken) UTF-8 sequence here is placed at each offset around those boundaries.
+test('escapes, control bytes and UTF-8 across 64-byte blocks and 4 KB chunks', () => {
+  const problems = [];
+  const ESCAPES = ['\\n', '\\\\', '\\\\\\n', '\\\\\\\\', '\\"', '\\\\\\"', '\\u00e9', '\\uD83D\\uDE00', '\\u12', '\\u12G4', '\\x', '\\\\\\x', '\\', '\\u', '\u0001', '\u001f', '\t'];
+  let seed = 0;
+  for (const esc of ESCAPES) {
+    for (let offset = 50; offset <= 70; offset++) {
+      // The escape starts `offset` bytes into the document, so it straddles the block boundary at 64.
+      const text = `[${' '.repeat(offset - 2)}"${esc}x",1]`;
+      check(text, ['/0', '/1'], problems, seed++);
+    }
+  }
+  const CHARS = ['\u00e9', '\u20ac', '\ud83d\ude00'];
+  const BROKEN = [[0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff]];
+  for (const boundary of [4096, 8192]) {
+    for (let at = boundary - 5; at <= boundary + 4; at++) {
+      for (const bytes of [...CHARS.map((c) => Buffer.from(c)), ...BROKEN.map((b) => Buffer.from(b))]) {
+        // A long string that puts `bytes` at offset `at`, a second string after it.
+        const head = Buffer.from(`["${'a'.repeat(at - 2)}`);
+        const doc = Buffer.concat([head, bytes, Buffer.from(`${'b'.repeat(boundary + 300 - at)}","z\u00e9"]`)]);
+        const text = doc.toString();  // what the builtin sees (broken sequences become U+FFFD)
+        const want = outcome(() => builtin(text));
+        if (json.validate(doc) !== want.ok) problems.push(`validate, ${bytes.toString('hex')} at ${at}: ${!want.ok}`);
+        for (const pointer of ['/0', '/1']) {
+          const got = outcome(() => json.get(doc, pointer));
+          const expect = outcome(() => reference(text, pointer));
+          if (!sameOutcome(got, expect)) problems.push(`get ${pointer}, ${bytes.toString('hex')} at ${at}: ${util.inspect(got).slice(0, 80)}`);
+        }
+      }
+    }
+  }
+  report(problems);
+});
+
+test('the stage 1 in use is reported (status().native.jsonIndex); AFTERBURNER_JSON_WIDE=0 or avx2 selects simdjson\'s', () => {
+  const native = require(ROOT).status().native;
+  assert.ok(['avx512', 'simdjson'].includes(native.jsonIndex), String(native.jsonIndex));
+  const wide = process.env.AFTERBURNER_JSON_WIDE;
+  if (wide === '0' || wide === 'avx2') assert.equal(native.jsonIndex, 'simdjson');
+});
+
 test('seeded random documents and mutations: get and validate equal the builtin on in-place views', () => {
   const problems = [];
   const g = generator(20261125);
@@ -352,8 +396,9 @@ test('seeded random documents and mutations: get and validate equal the builtin 
 });
 
 // Dense number arrays take a 64-byte block path with AVX-512 or AVX2 and a per-token path
-// elsewhere; AFTERBURNER_JSON_WIDE (read when the addon loads) forces the per-token path (0) or
-// the AVX2 blocks (avx2), so every path is checked on any machine that can run it.
+// elsewhere, and stage 1 is the addon's own with AVX-512; AFTERBURNER_JSON_WIDE (read when the
+// addon loads) forces the per-token path (0) or the AVX2 blocks (avx2), both with simdjson's
+// stage 1 and the walk's own escape checks, so every path is checked on any machine that can run it.
 for (const wide of ['0', 'avx2']) {
   test(`the same checks with AFTERBURNER_JSON_WIDE=${wide}`, { skip: process.env.AFTERBURNER_JSON_WIDE !== undefined && 'a forced run already' }, () => {
     const env = cleanEnv({ AFTERBURNER_JSON_WIDE: wide });

@@ -11,8 +11,8 @@ export const NATIVE_INTERFACE = 1;
 
 export interface NativeBinding {
   interfaceVersion: number;
-  /** e.g. { simdjson: '3.9.4', implementation: 'haswell', napi: 8 } */
-  buildInfo(): { simdjson: string; implementation: string; napi: number; [k: string]: unknown };
+  /** e.g. { simdjson: '3.9.4', implementation: 'icelake', jsonIndex: 'avx512', napi: 8 } */
+  buildInfo(): { simdjson: string; implementation: string; jsonIndex?: string; napi: number; [k: string]: unknown };
   [name: string]: unknown;
 }
 
@@ -25,6 +25,8 @@ export interface NativeStatus {
   build?: string;
   simdjson?: string;
   implementation?: string;
+  /** Stage 1 of json.validate/json.get: 'avx512' (the addon's own, escapes checked on the way) or 'simdjson'. */
+  jsonIndex?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -72,7 +74,7 @@ function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
     }
     return {
       binding,
-      status: { loaded: true, path: candidate.file, build: candidate.build, simdjson: info.simdjson, implementation: info.implementation },
+      status: { loaded: true, path: candidate.file, build: candidate.build, simdjson: info.simdjson, implementation: info.implementation, jsonIndex: info.jsonIndex },
     };
   }
   const hint = process.env.AFTERBURNER_NATIVE_PATH ? '' : ' (build it with "npm run build:native"; it needs python3, make and a C++17 compiler)';

@@ -1,0 +1,215 @@
+// The structural index behind json.validate and json.get on processors with AVX-512 (VBMI2):
+// simdjson's stage 1 (structurals, string extents, unescaped control characters), in one pass
+// that also checks every escape (a one-character escape, or \u and four hex digits), so the
+// grammar walk (native/json_validate.cc) never looks inside a string again.
+//
+// Why: the walk's per-token checks were 60-80 % of its time (measured on this 2-core machine),
+// and a string's cost was a second read of it to find backslashes (gsoc-2018.json's 2.1 MB of long
+// strings, at memory speed). Here a block's escapes are found from the backslash mask it already
+// has: odd-length runs, then the escaped bytes checked with a nibble lookup. Numbers stay with the
+// walk: checking them as block masks too measured as slow as token by token on number-dense
+// documents and slower elsewhere (benchmarks/README.md, json, item 17).
+//
+// UTF-8 is checked with simdjson::validate_utf8, only over the 4 KB chunks that hold a byte >= 0x80,
+// right after each is indexed. Stage 1's speed on ASCII documents is matched (two blocks per
+// step; positions written 16 at a time from a compressed vector of offsets), and each verdict and
+// every index was checked against simdjson's stage 1 plus the per-token walk
+// (native/json_index_check.cc). Reads no byte outside in[0, len): the last partial block is
+// copied into a window padded with spaces.
+#include "json_validate.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "simdjson.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define AB_INDEX_X64 1
+#endif
+
+namespace afterburner {
+namespace jsonwalk {
+
+#ifdef AB_INDEX_X64
+#define AB_INDEX_ISA "avx512f,avx512bw,avx512vl,avx512vbmi2,pclmul,popcnt,bmi,bmi2,lzcnt"
+
+namespace {
+
+// What one block hands the next: the escape and string state, and the token bytes (bit 63).
+struct Carry {
+  uint64_t escaped = 0;   // 1: the next block's first byte is escaped
+  uint64_t inString = 0;  // all ones: the next block starts inside a string
+  uint64_t u = 0;         // \u escapes (their 'u'), for hex digits that fall in the next block
+  uint64_t scalar = 0;    // bytes of tokens outside strings
+};
+
+__attribute__((target(AB_INDEX_ISA), always_inline)) inline uint64_t Eq(__m512i v, char c) {
+  return _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(c));
+}
+
+// One 64-byte block: returns its structurals and ORs violations into *bad.
+__attribute__((target(AB_INDEX_ISA), always_inline)) inline uint64_t Block(__m512i v, Carry& c, uint64_t* bad) {
+  const uint64_t backslash = Eq(v, '\\');
+  const uint64_t quote = Eq(v, '"');
+
+  // Escapes: a backslash that is not itself escaped escapes the next byte. Odd-length runs of
+  // backslashes are found with one subtraction: from each run's first backslash, borrowing
+  // through the run flips the parity pattern exactly where the run ends.
+  uint64_t escaped = 0;
+  if (__builtin_expect(backslash | c.escaped | c.u, 0)) {
+    constexpr uint64_t kOdd = 0xAAAAAAAAAAAAAAAAull;
+    const uint64_t starts = backslash & ~c.escaped;
+    const uint64_t codes = (((starts << 1) | kOdd) - starts) ^ kOdd;
+    escaped = codes ^ (backslash | c.escaped);
+    c.escaped = (codes & backslash) >> 63;
+    // The bytes that may follow a backslash, " \ / b f n r t u, by nibbles: a bit per high nibble
+    // (2, 5, 6, 7) set in the low nibble's entry when that pair is one of them.
+    const __m512i lowTable = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 0xD, 0, 8, 8, 4, 0, 0, 0, 0, 0, 2, 0, 4, 1));
+    const __m512i highTable = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 1, 0, 0, 2, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0));
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    const __m512i low = _mm512_shuffle_epi8(lowTable, _mm512_and_si512(v, nibble));
+    const __m512i high = _mm512_shuffle_epi8(highTable, _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble));
+    const uint64_t escapable = _mm512_test_epi8_mask(low, high);
+    const uint64_t u = escaped & Eq(v, 'u');
+    const __m512i lower = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    const uint64_t hex = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(10)) |
+                         _mm512_cmplt_epu8_mask(_mm512_sub_epi8(lower, _mm512_set1_epi8('a')), _mm512_set1_epi8(6));
+    const uint64_t needHex = (u << 1) | (u << 2) | (u << 3) | (u << 4) | (c.u >> 63) | (c.u >> 62) | (c.u >> 61) | (c.u >> 60);
+    *bad |= (escaped & ~escapable) | (needHex & ~hex);
+    c.u = u;
+  }
+
+  const uint64_t realQuote = quote & ~escaped;
+  // Prefix XOR: 1 from an opening quote up to (not including) its closing quote.
+  const uint64_t inString = static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_clmulepi64_si128(
+                                _mm_cvtsi64_si128(static_cast<long long>(realQuote)), _mm_set1_epi8(static_cast<char>(0xFF)), 0))) ^
+                            c.inString;
+  c.inString = static_cast<uint64_t>(static_cast<int64_t>(inString) >> 63);
+  const uint64_t control = _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20));
+  *bad |= control & inString;
+
+  // Whitespace by the low nibble (' ' at 0, '\t' '\n' '\r' at their own values). Operators the
+  // same way after OR 0x20, which folds '[' ']' onto '{' '}'; it also folds the control bytes
+  // 0x0C and 0x1A onto ',' and ':', hence `& ~control`.
+  const long long wsLo = ' ', wsHi = 0x00000D00000A0900;
+  const __m512i wsTable = _mm512_set_epi64(wsHi, wsLo, wsHi, wsLo, wsHi, wsLo, wsHi, wsLo);
+  const long long opLo = 0, opHi = 0x00007D2C7B3A0000;  // bytes 10-13: ':' '{' ',' '}'
+  const __m512i opTable = _mm512_set_epi64(opHi, opLo, opHi, opLo, opHi, opLo, opHi, opLo);
+  const uint64_t space = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(wsTable, v), v);
+  const uint64_t op = _mm512_cmpeq_epi8_mask(_mm512_shuffle_epi8(opTable, v), _mm512_or_si512(v, _mm512_set1_epi8(0x20))) & ~control;
+  const uint64_t scalar = ~(space | op | quote | inString);
+  const uint64_t tokenStart = scalar & ~((scalar << 1) | (c.scalar >> 63));
+  c.scalar = scalar;
+  return (op & ~inString) | (realQuote & inString) | tokenStart;
+}
+
+// The positions of the set bits, 16 at a time from a compressed vector of byte offsets (the
+// output has room for 64 past the end).
+__attribute__((target(AB_INDEX_ISA), always_inline)) inline uint32_t* Flatten(uint32_t* out, uint64_t bits, uint32_t pos) {
+  if (!bits) return out;
+  const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36,
+                                       35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8,
+                                       7, 6, 5, 4, 3, 2, 1, 0);
+  const uint32_t count = static_cast<uint32_t>(_mm_popcnt_u64(bits));
+  const __m512i offsets = _mm512_maskz_compress_epi8(bits, iota);
+  const __m512i base = _mm512_set1_epi32(static_cast<int>(pos));
+  _mm512_storeu_si512(out, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(offsets))));
+  if (count > 16) {
+    _mm512_storeu_si512(out + 16, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(offsets, 1))));
+    if (count > 32) {
+      _mm512_storeu_si512(out + 32, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(offsets, 2))));
+      _mm512_storeu_si512(out + 48, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(offsets, 3))));
+    }
+  }
+  return out + count;
+}
+
+__attribute__((target(AB_INDEX_ISA))) IndexVerdict IndexAvx512(const uint8_t* in, size_t len, std::vector<uint32_t>& indexes, uint32_t* count) {
+  if (indexes.size() < len + 128) indexes.resize(len + 128);  // at most one structural per byte, 64 written past the last
+  uint32_t* const first = indexes.data();
+  uint32_t* out = first;
+  Carry c;
+  uint64_t bad = 0;
+  // UTF-8 is checked per 4 KB chunk that holds a byte >= 0x80, right after the chunk is indexed
+  // (while it is in cache), from `checked` to a character boundary near the chunk's end.
+  size_t checked = 0;
+  bool utf8 = true;
+  size_t pos = 0;
+  while (pos + 128 <= len) {
+    const size_t chunkStart = pos, chunkEnd = pos + 4096 <= len ? pos + 4096 : len;
+    __m512i any = _mm512_setzero_si512();
+    for (; pos + 128 <= chunkEnd; pos += 128) {
+      // Two blocks at a time: their work is independent until the carries, and overlaps.
+      const __m512i v1 = _mm512_loadu_si512(in + pos);
+      const __m512i v2 = _mm512_loadu_si512(in + pos + 64);
+      any = _mm512_or_si512(any, _mm512_or_si512(v1, v2));
+      const uint64_t s1 = Block(v1, c, &bad);
+      const uint64_t s2 = Block(v2, c, &bad);
+      out = Flatten(out, s1, static_cast<uint32_t>(pos));
+      out = Flatten(out, s2, static_cast<uint32_t>(pos + 64));
+    }
+    if (_mm512_movepi8_mask(any) || checked < chunkStart) {
+      // End at a character boundary: step back over at most three continuation bytes (more
+      // would be invalid UTF-8 anyway, which the next chunk's check then sees).
+      size_t end = pos;
+      for (int k = 0; k < 3 && end > checked && end < len && (in[end] & 0xC0) == 0x80; k++) end--;
+      utf8 &= simdjson::validate_utf8(reinterpret_cast<const char*>(in + checked), end - checked);
+      checked = end;
+    } else {
+      checked = pos;
+    }
+  }
+  for (; pos + 64 <= len; pos += 64) out = Flatten(out, Block(_mm512_loadu_si512(in + pos), c, &bad), static_cast<uint32_t>(pos));
+  if (pos < len) {
+    // The rest as a block padded with spaces.
+    alignas(64) uint8_t tail[64];
+    std::memset(tail, ' ', sizeof tail);
+    std::memcpy(tail, in + pos, len - pos);
+    out = Flatten(out, Block(_mm512_load_si512(tail), c, &bad), static_cast<uint32_t>(pos));
+  }
+  // The last (less than 128) bytes, and whatever the last chunk left unchecked.
+  for (size_t k = checked; k < len; k++) {
+    if (in[k] >= 0x80) {
+      utf8 &= simdjson::validate_utf8(reinterpret_cast<const char*>(in + checked), len - checked);
+      break;
+    }
+  }
+  *count = static_cast<uint32_t>(out - first);
+  // (A \u escape whose digits would run past the end leaves the string unclosed.)
+  if (bad || c.inString || *count == 0) return kIndexInvalid;
+  if (!utf8) return kIndexUtf8;
+  return kIndexValid;
+}
+
+}  // namespace
+
+bool IndexAvailable() {
+  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
+  if (wide && (std::strcmp(wide, "0") == 0 || std::strcmp(wide, "avx2") == 0)) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512vbmi2") &&
+         __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+         __builtin_cpu_supports("popcnt");
+}
+
+IndexVerdict Index(const uint8_t* in, size_t len, std::vector<uint32_t>& indexes, uint32_t* count) {
+  *count = 0;
+  if (len == 0 || len >= 0xFFFFFF00u) return len ? kIndexUtf8 : kIndexInvalid;
+  return IndexAvx512(in, len, indexes, count);
+}
+
+#else
+
+bool IndexAvailable() { return false; }
+
+IndexVerdict Index(const uint8_t*, size_t, std::vector<uint32_t>&, uint32_t* count) {
+  *count = 0;
+  return kIndexUtf8;
+}
+
+#endif
+
+}  // namespace jsonwalk
+}  // namespace afterburner

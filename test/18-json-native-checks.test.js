@@ -1,0 +1,113 @@
+'use strict';
+// The two standalone C++ checks of the json.validate / json.get path, built and run here so CI
+// runs them too (they need a C++ compiler; the addon's own build needs one anyway):
+// - native/json_validate_check.cc: the walk never reads past the input (guard pages), and its
+//   64-byte number blocks agree with its per-token checks on millions of documents;
+// - native/json_index_check.cc (x86-64 with AVX-512 VBMI2 only): the addon's own stage 1 gives the
+//   same verdicts and the same structural indexes as simdjson's stage 1 plus the per-token
+//   escape checks, on random, mutated, escape-heavy and multi-byte documents, reading nothing
+//   past the input.
+// The binaries are cached under build/checks by a hash of their sources, so a CI run over four
+// Node versions compiles them once.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT } = require('./helpers');
+
+const CXX = process.env.CXX || 'c++';
+const SIMDJSON = path.join(path.dirname(require.resolve('@nozbe/simdjson/package.json', { paths: [ROOT] })), 'src');
+const NATIVE = path.join(ROOT, 'native');
+const CACHE = path.join(ROOT, 'build', 'checks');
+
+const compilerMissing = spawnSync(CXX, ['--version'], { encoding: 'utf8' }).status !== 0 && `no C++ compiler (${CXX})`;
+const unsupported = !(process.platform === 'linux' && process.arch === 'x64') && 'guard pages and vector paths are checked on x86-64 Linux';
+
+function compile(args) {
+  const run = spawnSync(CXX, ['-O2', '-std=c++17', `-I${SIMDJSON}`, `-I${NATIVE}`, ...args], { encoding: 'utf8', timeout: 240000 });
+  assert.equal(run.status, 0, `${CXX} ${args.join(' ')}\n${run.stderr.slice(-3000)}`);
+}
+
+/** simdjson.cpp compiled once (the longest step), shared by both checks. */
+function simdjsonObject() {
+  const out = path.join(CACHE, `simdjson-${hashOf([path.join(SIMDJSON, 'simdjson.cpp')])}.o`);
+  if (!fs.existsSync(out)) {
+    fs.mkdirSync(CACHE, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp.o`;
+    compile(['-c', path.join(SIMDJSON, 'simdjson.cpp'), '-o', tmp]);
+    fs.renameSync(tmp, out);  // atomic: a parallel run sees the old state or the whole file
+  }
+  return out;
+}
+
+function hashOf(files) {
+  const h = crypto.createHash('sha256');
+  for (const f of files) h.update(fs.readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The binary for `name`, built by `steps(tmpExe)` unless one for the same sources exists. */
+function binary(name, sources, steps) {
+  const exe = path.join(CACHE, `${name}-${hashOf(sources)}`);
+  if (!fs.existsSync(exe)) {
+    fs.mkdirSync(CACHE, { recursive: true });
+    const tmp = `${exe}.${process.pid}.tmp`;
+    steps(tmp);
+    fs.renameSync(tmp, exe);
+  }
+  return exe;
+}
+
+function runCheck(exe, args) {
+  const run = spawnSync(exe, args, { encoding: 'utf8', timeout: 120000 });
+  assert.equal(run.signal, null, `${path.basename(exe)} killed by ${run.signal} (a read past the input?)\n${run.stdout.slice(-2000)}`);
+  assert.equal(run.status, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`);
+  return run.stdout;
+}
+
+test('the grammar walk: no read past the input, number blocks agree with per-token checks (native/json_validate_check.cc)', { skip: compilerMissing || unsupported, timeout: 300000 }, () => {
+  const sources = ['json_validate_check.cc', 'json_validate.cc', 'json_validate.h'].map((f) => path.join(NATIVE, f));
+  const exe = binary('walk-check', sources, (tmp) => {
+    const objects = ['A', 'B'].map((v) => {
+      const o = `${tmp}.walk${v}.o`;
+      compile([`-Dafterburner=ab${v}`, ...(v === 'B' ? ['-DAB_WALK_NO_RUNS'] : []), '-c', path.join(NATIVE, 'json_validate.cc'), '-o', o]);
+      return o;
+    });
+    compile([path.join(NATIVE, 'json_validate_check.cc'), ...objects, simdjsonObject(), '-o', tmp]);
+    for (const o of objects) fs.rmSync(o, { force: true });
+  });
+  const out = runCheck(exe, ['20261125', '100000']);
+  assert.match(out, /no read past the end/);
+  assert.match(out, /block boundaries: [1-9]\d* documents, [1-9]\d* valid, windows and per token agree/);
+  assert.match(out, /number arrays: [1-9]\d* documents past stage 1, [1-9]\d* valid, windows and per token agree/);
+});
+
+// The processor's own flags, not the addon's choice (AFTERBURNER_JSON_WIDE may switch that off).
+function cpuFlags() {
+  try {
+    const line = fs.readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags'));
+    return new Set(line ? line.split(':')[1].trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
+}
+const flags = cpuFlags();
+const noIndex = !['avx512f', 'avx512bw', 'avx512vl', 'avx512_vbmi2', 'pclmulqdq', 'bmi1', 'bmi2', 'popcnt'].every((f) => flags.has(f)) &&
+  'the addon\'s own stage 1 needs AVX-512 VBMI2 (this processor runs simdjson\'s)';
+
+test('the addon\'s own stage 1: same verdicts and indexes as simdjson\'s stage 1 plus per-token escape checks (native/json_index_check.cc)', { skip: compilerMissing || unsupported || noIndex, timeout: 300000 }, () => {
+  const sources = ['json_index_check.cc', 'json_index.cc', 'json_validate.cc', 'json_validate.h'].map((f) => path.join(NATIVE, f));
+  const exe = binary('index-check', sources, (tmp) => {
+    compile([path.join(NATIVE, 'json_index_check.cc'), path.join(NATIVE, 'json_index.cc'), path.join(NATIVE, 'json_validate.cc'), simdjsonObject(), '-o', tmp]);
+  });
+  const corpus = path.join(path.dirname(require.resolve('simdjson/package.json', { paths: [ROOT] })), 'jsonexamples');
+  const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.json')).map((f) => path.join(corpus, f)) : [];
+  const out = runCheck(exe, ['60000', ...files]);
+  assert.doesNotMatch(out, /MISMATCH|DIFFERENT/);
+  assert.match(out, /escape docs valid [1-9]/);
+  assert.match(out, /utf8 docs [1-9]\d*, invalid utf8 [1-9]/);
+  assert.match(out, /60000 docs, valid [1-9]\d* invalid [1-9]\d* unsure [1-9]\d*, mismatches 0/);
+  for (const f of files) assert.match(out, new RegExp(`${path.basename(f).replace(/\./g, '\\.')} old 0 new 0 indexes same`));
+});
