@@ -910,7 +910,7 @@ Verdict Stage1(JsonState& s, const uint8_t* in, size_t len) {
 const bool kIndexed = jsonwalk::IndexAvailable();
 
 // `in` need not be padded (stage 1 and the walk read nothing past `len`). With a query, the
-// walk also finds the pointer's value (query->found). With AVX-512, stage 1 is our own
+// walk also finds the pointer's value (query->found). With AVX-512 or AVX2, stage 1 is our own
 // (jsonwalk::Index: it checks escapes too); its rejections are as certain as simdjson's.
 Verdict FastValidate(JsonState& s, const uint8_t* in, size_t len, jsonwalk::Query* query) {
   if (kIndexed) {
@@ -1376,7 +1376,7 @@ napi_value MakeTyped(napi_env env, napi_typedarray_type type, size_t count, size
 
 }  // namespace
 
-const char* JsonIndexName() { return kIndexed ? "avx512" : "simdjson"; }
+const char* JsonIndexName() { return jsonwalk::IndexName(); }
 
 void InitJson(Napi::Env env, Napi::Object exports) {
   JsonState* s = new JsonState();

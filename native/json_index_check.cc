@@ -1,7 +1,8 @@
 // Standalone check of the addon's own stage 1 (native/json_index.cc) against simdjson's stage 1
-// plus the walk's per-token escape checks, which it replaces on AVX-512 machines. Not part of the
-// addon (binding.gyp does not list it). Build and run from the package root (x86-64 with
-// AVX-512 VBMI2; g++ or clang++):
+// plus the walk's per-token escape checks, which it replaces on AVX-512 and AVX2 machines. Not
+// part of the addon (binding.gyp does not list it); test 18 builds and runs it. Build and run from
+// the package root (x86-64; g++ or clang++; AFTERBURNER_JSON_WIDE=avx2 checks the AVX2 build on an
+// AVX-512 machine):
 //
 //   S=$(dirname $(node -p "require.resolve('@nozbe/simdjson/package.json')"))/src
 //   c++ -O2 -std=c++17 -I$S -Inative native/json_index_check.cc native/json_index.cc native/json_validate.cc \
@@ -12,11 +13,13 @@
 // 2. Random documents (numbers, strings with every escape, literals, nesting, whitespace), three
 //    in four mutated (a byte replaced, inserted or deleted from a hostile alphabet): the same
 //    verdict (valid or not), identical indexes when valid. Each document ends right before a
-//    PROT_NONE page, so a read past its end crashes.
+//    PROT_NONE page or starts right after one, so a read past its end or before its start crashes.
 // 3. Strings made of backslashes, quotes, 'u' and hex digits at every offset: the same verdict.
 // 4. UTF-8 across the 4 KB chunks: long documents of 2-, 3- and 4-byte characters, half of them
 //    with one broken sequence (inside a string, or within a few bytes of a chunk boundary): valid
 //    exactly when simdjson's stage 1 says so.
+// 5. Arrays of numbers shifted by 0 to 63 bytes with every single-byte defect around the block
+//    boundaries: the same verdict (the walk's number runs, over either stage 1).
 #include "simdjson.h"
 #include "json_validate.h"
 #include <sys/mman.h>
@@ -33,7 +36,20 @@ simdjson::dom::parser parser;
 std::vector<uint8_t> stack1, stack2;
 std::vector<uint32_t> idx2;
 static uint8_t* page = nullptr; static size_t pageSize = 0, region = 0;
+// Every other document starts right after a PROT_NONE page instead (a read before it crashes).
+static uint8_t* front = nullptr;
+static long placed = 0;
+const uint8_t* PlaceFront(const std::string& d) {
+  if (!front) { front = (uint8_t*)mmap(nullptr, region + pageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0); mprotect(front, pageSize, PROT_NONE); }
+  if (d.size() > region) return nullptr;
+  memcpy(front + pageSize, d.data(), d.size()); return front + pageSize;
+}
+const uint8_t* PlaceEnd(const std::string& d);
 const uint8_t* Place(const std::string& d) {
+  if (!page) PlaceEnd(std::string());
+  return placed++ % 2 ? PlaceFront(d) : PlaceEnd(d);
+}
+const uint8_t* PlaceEnd(const std::string& d) {
   if (!page) { pageSize = sysconf(_SC_PAGESIZE); region = 64 * pageSize; page = (uint8_t*)mmap(nullptr, region + pageSize, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0); mprotect(page + region, pageSize, PROT_NONE); }
   if (d.size() > region) return nullptr;
   uint8_t* p = page + region - d.size(); memcpy(p, d.data(), d.size()); return p;
@@ -87,6 +103,8 @@ std::string Val(int depth) {
 }
 int main(int argc, char** argv) {
   long docs = argc > 1 ? atol(argv[1]) : 200000;
+  printf("stage 1: %s\n", IndexName());
+  if (!IndexAvailable()) return 2;
   long mismatches = 0, counts[3] = {0,0,0};
   // corpus: indexes identical
   for (int a = 2; a < argc; a++) {
@@ -166,6 +184,38 @@ int main(int argc, char** argv) {
     if ((o == 0) != (nv == 0)) { if (mismatches++ < 40) printf("UTF8 MISMATCH old %d new %d size %zu\n", o, nv, doc.size()); }
   }
   printf("utf8 docs %ld, invalid utf8 %ld\n", utfDocs, utfBad);
+  // Numbers across block boundaries: arrays of numbers (plain, exponents, negative zeros, long
+  // ones) shifted by 0 to 63 bytes, with every single-byte defect in a window around the
+  // boundaries at 64 and 128 (replace, insert, delete), against the per-token checks.
+  long numDocs = 0, numValid = 0;
+  const char defects[] = "0123456789-+.eE,] \"x";
+  for (long d = 0; d < docs / 2000 + 1; d++) {
+    std::string body;
+    size_t k = 3 + R(12);
+    for (size_t i = 0; i < k; i++) {
+      if (i) body += R(4) ? "," : " , ";
+      body += R(6) ? Num() : (R(2) ? "-0" : "0.0");
+    }
+    for (size_t shift = 0; shift < 64; shift += 1 + R(3)) {
+      const std::string base = "[" + std::string(shift, ' ') + body + "]";
+      for (size_t at = 50; at < base.size() && at < 140; at++) {
+        for (int op = 0; op < 3; op++) {
+          std::string doc = base;
+          const char ch = defects[R(sizeof defects - 1)];
+          if (op == 0) doc[at] = ch;
+          else if (op == 1) doc.insert(doc.begin() + at, ch);
+          else doc.erase(at, 1);
+          const uint8_t* in = Place(doc);
+          if (!in) continue;
+          const int o = SimdjsonPath(in, doc.size()), nv = IndexPath(in, doc.size());
+          numDocs++;
+          numValid += o == 0;
+          if ((o == 0) != (nv == 0)) { if (mismatches++ < 40) printf("NUMBER MISMATCH old %d new %d: [%s]\n", o, nv, doc.c_str()); }
+        }
+      }
+    }
+  }
+  printf("number docs %ld, valid %ld\n", numDocs, numValid);
   printf("%ld docs, valid %ld invalid %ld unsure %ld, mismatches %ld\n", docs, counts[0], counts[1], counts[2], mismatches);
   return mismatches != 0;
 }

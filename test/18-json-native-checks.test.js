@@ -3,10 +3,10 @@
 // runs them too (they need a C++ compiler; the addon's own build needs one anyway):
 // - native/json_validate_check.cc: the walk never reads past the input (guard pages), and its
 //   64-byte number blocks agree with its per-token checks on millions of documents;
-// - native/json_index_check.cc (x86-64 with AVX-512 VBMI2 only): the addon's own stage 1 gives the
-//   same verdicts and the same structural indexes as simdjson's stage 1 plus the per-token
-//   escape checks, on random, mutated, escape-heavy and multi-byte documents, reading nothing
-//   past the input.
+// - native/json_index_check.cc (x86-64; its AVX-512 and AVX2 builds, where the processor runs
+//   them): the addon's own stage 1 gives the same verdicts and the same structural indexes as
+//   simdjson's stage 1 plus the per-token escape checks, on random, mutated, escape-heavy,
+//   multi-byte and number-boundary documents, reading nothing before or past the input.
 // The binaries are cached under build/checks by a hash of their sources, so a CI run over four
 // Node versions compiles them once.
 const test = require('node:test');
@@ -60,8 +60,8 @@ function binary(name, sources, steps) {
   return exe;
 }
 
-function runCheck(exe, args) {
-  const run = spawnSync(exe, args, { encoding: 'utf8', timeout: 120000 });
+function runCheck(exe, args, env = process.env) {
+  const run = spawnSync(exe, args, { encoding: 'utf8', timeout: 120000, env });
   assert.equal(run.signal, null, `${path.basename(exe)} killed by ${run.signal} (a read past the input?)\n${run.stdout.slice(-2000)}`);
   assert.equal(run.status, 0, `${run.stdout.slice(-3000)}\n${run.stderr.slice(-2000)}`);
   return run.stdout;
@@ -94,20 +94,32 @@ function cpuFlags() {
   }
 }
 const flags = cpuFlags();
-const noIndex = !['avx512f', 'avx512bw', 'avx512vl', 'avx512_vbmi2', 'pclmulqdq', 'bmi1', 'bmi2', 'popcnt'].every((f) => flags.has(f)) &&
-  'the addon\'s own stage 1 needs AVX-512 VBMI2 (this processor runs simdjson\'s)';
+const SCALAR = ['pclmulqdq', 'bmi1', 'bmi2', 'popcnt'];
+const BUILDS = [
+  // [name, AFTERBURNER_JSON_WIDE, processor flags it needs]
+  ['avx512', undefined, ['avx512f', 'avx512bw', 'avx512vl', 'avx512_vbmi2', ...SCALAR]],
+  ['avx2', 'avx2', ['avx2', ...SCALAR]],
+];
 
-test('the addon\'s own stage 1: same verdicts and indexes as simdjson\'s stage 1 plus per-token escape checks (native/json_index_check.cc)', { skip: compilerMissing || unsupported || noIndex, timeout: 300000 }, () => {
-  const sources = ['json_index_check.cc', 'json_index.cc', 'json_validate.cc', 'json_validate.h'].map((f) => path.join(NATIVE, f));
-  const exe = binary('index-check', sources, (tmp) => {
-    compile([path.join(NATIVE, 'json_index_check.cc'), path.join(NATIVE, 'json_index.cc'), path.join(NATIVE, 'json_validate.cc'), simdjsonObject(), '-o', tmp]);
+for (const [build, wide, needs] of BUILDS) {
+  const missing = needs.filter((f) => !flags.has(f));
+  const noBuild = missing.length > 0 && `the ${build} stage 1 needs ${missing.join(', ')}`;
+  test(`the addon's own stage 1 (${build}): same verdicts and indexes as simdjson's stage 1 plus per-token escape checks (native/json_index_check.cc)`, { skip: compilerMissing || unsupported || noBuild, timeout: 300000 }, () => {
+    const sources = ['json_index_check.cc', 'json_index.cc', 'json_validate.cc', 'json_validate.h'].map((f) => path.join(NATIVE, f));
+    const exe = binary('index-check', sources, (tmp) => {
+      compile([path.join(NATIVE, 'json_index_check.cc'), path.join(NATIVE, 'json_index.cc'), path.join(NATIVE, 'json_validate.cc'), simdjsonObject(), '-o', tmp]);
+    });
+    const corpus = path.join(path.dirname(require.resolve('simdjson/package.json', { paths: [ROOT] })), 'jsonexamples');
+    const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.json')).map((f) => path.join(corpus, f)) : [];
+    const env = { ...process.env, AFTERBURNER_JSON_WIDE: wide };
+    if (wide === undefined) delete env.AFTERBURNER_JSON_WIDE;
+    const out = runCheck(exe, ['60000', ...files], env);
+    assert.match(out, new RegExp(`^stage 1: ${build}$`, 'm'));
+    assert.doesNotMatch(out, /MISMATCH|DIFFERENT/);
+    assert.match(out, /escape docs valid [1-9]/);
+    assert.match(out, /utf8 docs [1-9]\d*, invalid utf8 [1-9]/);
+    assert.match(out, /number docs [1-9]\d*, valid [1-9]/);
+    assert.match(out, /60000 docs, valid [1-9]\d* invalid [1-9]\d* unsure [1-9]\d*, mismatches 0/);
+    for (const f of files) assert.match(out, new RegExp(`${path.basename(f).replace(/\./g, '\\.')} old 0 new 0 indexes same`));
   });
-  const corpus = path.join(path.dirname(require.resolve('simdjson/package.json', { paths: [ROOT] })), 'jsonexamples');
-  const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.json')).map((f) => path.join(corpus, f)) : [];
-  const out = runCheck(exe, ['60000', ...files]);
-  assert.doesNotMatch(out, /MISMATCH|DIFFERENT/);
-  assert.match(out, /escape docs valid [1-9]/);
-  assert.match(out, /utf8 docs [1-9]\d*, invalid utf8 [1-9]/);
-  assert.match(out, /60000 docs, valid [1-9]\d* invalid [1-9]\d* unsure [1-9]\d*, mismatches 0/);
-  for (const f of files) assert.match(out, new RegExp(`${path.basename(f).replace(/\./g, '\\.')} old 0 new 0 indexes same`));
-});
+}

@@ -25,7 +25,7 @@ export interface NativeStatus {
   build?: string;
   simdjson?: string;
   implementation?: string;
-  /** Stage 1 of json.validate/json.get: 'avx512' (the addon's own, escapes checked on the way) or 'simdjson'. */
+  /** Stage 1 of json.validate/json.get: 'avx512' or 'avx2' (the addon's own, escapes checked on the way), or 'simdjson'. */
   jsonIndex?: string;
 }
 
