@@ -270,6 +270,12 @@ void CheckCorpus(int fileCount, char** files) {
     std::stringstream contents;
     contents << file.rdbuf();
     const std::string text = contents.str();
+    if (!file || text.empty()) {
+      // A file named on the command line must be there: an empty one would compare nothing.
+      printf("%s MISMATCH: unreadable or empty\n", files[i]);
+      mismatches++;
+      continue;
+    }
     const auto* in = reinterpret_cast<const uint8_t*>(text.data());
     const int oldVerdict = SimdjsonVerdict(in, text.size());
     const int newVerdict = OwnVerdict(in, text.size());
