@@ -436,8 +436,8 @@ __attribute__((target("avx2," AB_WALK_SCALAR_ISA), flatten)) RunResult NumberRun
 }
 
 // The digit and '.' masks of a 32-byte window in one compare each (AVX-512VL/BW), for the walk
-// over the addon's own stage 1, which only runs on AVX-512 machines: canada.json's walk -9 %,
-// instruments -7 %, citm -5 % (standalone, on this machine).
+// over the addon's own stage 1 on AVX-512 machines (WalkIndexed512): canada.json's walk -4..-9 %,
+// instruments -3..-7 %, citm -2..-5 % (standalone, on this machine).
 __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA))) inline void DigitDotBits512(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   *digits = _mm256_cmplt_epu8_mask(_mm256_sub_epi8(v, _mm256_set1_epi8('0')), _mm256_set1_epi8(10));
@@ -647,8 +647,9 @@ bool CanonicalIndex(const std::string& token, uint64_t* index) {
 // (last token) or makes the value the new innermost path container.
 //
 // P (prechecked): Index() has checked every escape, so strings are not looked into (except
-// path keys, to compare them).
-template <bool Q, bool P>
+// path keys, to compare them). V: built into an AVX-512 entry (WalkIndexed512), so the number
+// checks may use AVX-512 masks; never set on a processor without them.
+template <bool Q, bool P, bool V = false>
 uint32_t WalkValue(const Source& s, const uint32_t* idx, uint32_t n, uint32_t t0, std::vector<uint8_t>& storage, Query* query) {
   const uint8_t* in = s.in;
   std::vector<uint8_t>& store = Q ? query->path : storage;
@@ -676,7 +677,7 @@ value : {
     case '{':
     case '[': {
       if (Q && !descend) {
-        t = WalkValue<false, P>(s, idx, n, t, storage, nullptr);
+        t = WalkValue<false, P, V>(s, idx, n, t, storage, nullptr);
         if (!t) return 0;
         goto after;
       }
@@ -694,7 +695,7 @@ value : {
         uint32_t checked = 0;
         uint32_t u = t + 1;  // a number, so not the last structural
         while (true) {
-          if (!NumberOk<P>(s, idx[u], idx[u + 1])) return 0;
+          if (!NumberOk<V>(s, idx[u], idx[u + 1])) return 0;
           const uint8_t d = in[idx[u + 1]];
           if (d == ']') {
             t = u + 2;
@@ -781,12 +782,12 @@ number : {
         if (want > first && want < first + k) query->found = level + 1 == count ? static_cast<int64_t>(t + 2 * (want - first)) : -1;
         query->counts[level] += k - 1;  // the ',' between them, which `after` would have counted
       }
-      if (run.open && !NumberOk<P>(s, idx[u], idx[u + 1])) return 0;
+      if (run.open && !NumberOk<V>(s, idx[u], idx[u + 1])) return 0;
       t = u + 1;
       goto after;
     }
   }
-  if (!NumberOk<P>(s, pos, next)) return 0;
+  if (!NumberOk<V>(s, pos, next)) return 0;
   t++;
   goto after;
 }
@@ -826,20 +827,32 @@ after : {
 }
 }
 
-// The walk over the addon's own stage 1 (AVX-512 machines only), built for AVX-512: flatten
-// inlines the whole walk here, so DigitDotBits512 is inlined into it.
+// The walk over the addon's own stage 1, built for AVX-512 where the processor has it: flatten
+// inlines the whole walk here, so DigitDotBits512 is inlined into it. The own stage 1 also runs
+// on AVX2-only processors, which take WalkValue<Q, true> itself.
 #ifdef AB_WALK_WIDE
-#define AB_WALK_INDEXED_TARGET __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA), flatten))
-#else
-#define AB_WALK_INDEXED_TARGET
+__attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA), flatten)) uint32_t WalkIndexed512(
+    const Source& s, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query) {
+  return query ? WalkValue<true, true, true>(s, idx, n, 0, stack, query) : WalkValue<false, true, true>(s, idx, n, 0, stack, nullptr);
+}
+
+// AFTERBURNER_JSON_WIDE=avx2 (or 0) leaves it out, as on a processor without AVX-512.
+bool PickWalk512() {
+  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
+  if (wide && (std::strcmp(wide, "0") == 0 || std::strcmp(wide, "avx2") == 0)) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+}
+const bool kWalk512 = PickWalk512();
 #endif
-AB_WALK_INDEXED_TARGET uint32_t WalkIndexed(const Source& s, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack) {
-  return WalkValue<false, true>(s, idx, n, 0, stack, nullptr);
+
+uint32_t WalkIndexed(const Source& s, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query) {
+#ifdef AB_WALK_WIDE
+  if (kWalk512) return WalkIndexed512(s, idx, n, stack, query);
+#endif
+  return query ? WalkValue<true, true>(s, idx, n, 0, stack, query) : WalkValue<false, true>(s, idx, n, 0, stack, nullptr);
 }
-AB_WALK_INDEXED_TARGET uint32_t WalkIndexedQuery(const Source& s, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query) {
-  return WalkValue<true, true>(s, idx, n, 0, stack, query);
-}
-#undef AB_WALK_INDEXED_TARGET
 
 }  // namespace
 
@@ -870,7 +883,7 @@ bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::v
   if (stack.size() < 1024) stack.resize(1024);
   if (!query || query->count == 0) {
     if (query) query->found = 0;
-    return (prechecked ? WalkIndexed(s, idx, n, stack) : WalkValue<false, false>(s, idx, n, 0, stack, nullptr)) == n;
+    return (prechecked ? WalkIndexed(s, idx, n, stack, nullptr) : WalkValue<false, false>(s, idx, n, 0, stack, nullptr)) == n;
   }
   query->found = -1;
   query->indexes.resize(query->count);
@@ -879,7 +892,7 @@ bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::v
   for (size_t k = 0; k < query->count; k++) {
     if (!CanonicalIndex(query->tokens[k], &query->indexes[k])) query->indexes[k] = ~uint64_t(0);
   }
-  return (prechecked ? WalkIndexedQuery(s, idx, n, stack, query) : WalkValue<true, false>(s, idx, n, 0, stack, query)) == n;
+  return (prechecked ? WalkIndexed(s, idx, n, stack, query) : WalkValue<true, false>(s, idx, n, 0, stack, query)) == n;
 }
 
 }  // namespace jsonwalk

@@ -56,6 +56,34 @@ test('the addon exports only its Node-API entry points, never simdjson', { skip:
   assert.deepEqual(names.filter((n) => /simdjson|afterburner/.test(n)), []);
 });
 
+// One build serves every x86-64 processor: AVX, AVX2 and AVX-512 instructions (VEX/EVEX encoded,
+// mnemonics starting with "v") may only appear in the functions that run after a processor check
+// (the addon's stage 1 and walk entries, simdjson's per-processor implementations). Anywhere else
+// they would stop a service with SIGILL on an older processor, which this machine cannot show.
+const objdump = spawnSync('objdump', ['--version']);
+const DISPATCHED = /WalkIndexed512|NumberRun512|NumberRun256|Index512|Index256|simdjson::(icelake|haswell)::/;
+test('vector instructions beyond SSE2 appear only in functions chosen by a processor check', {
+  skip: (!fs.existsSync(BUILT) && 'native addon not built') || (objdump.status !== 0 && 'objdump not installed') || (process.arch !== 'x64' && 'x86-64 only'),
+}, () => {
+  const run = spawnSync('objdump', ['-d', '--no-show-raw-insn', '-C', BUILT], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(run.status, 0, run.stderr);
+  const offenders = new Map();
+  let fn = '';
+  let dispatchedSeen = 0;
+  for (const line of run.stdout.split('\n')) {
+    const header = /^[0-9a-f]+ <(.*)>:$/.exec(line);
+    if (header) {
+      fn = header[1];
+      if (DISPATCHED.test(fn)) dispatchedSeen++;
+      continue;
+    }
+    const insn = /^\s+[0-9a-f]+:\s+(v[a-z0-9]+)\s/.exec(line);
+    if (insn && !DISPATCHED.test(fn)) offenders.set(fn, `${offenders.get(fn) ?? ''} ${insn[1]}`.slice(0, 80));
+  }
+  assert.ok(dispatchedSeen >= 4, 'the per-processor functions were not found (renamed?)');
+  assert.deepEqual([...offenders].map(([f, insns]) => `${f}:${insns}`), []);
+});
+
 test('AFTERBURNER_NATIVE=0 disables the addon with a clear reason', () => {
   const { status, json, stderr } = runNode(PRINT_STATUS, { env: { AFTERBURNER_NATIVE: '0' } });
   assert.equal(status, 0, stderr);
