@@ -262,6 +262,36 @@ std::string RandomValue(int depth) {
   }
 }
 
+// ---- Judging one document ----
+
+struct Verdicts {
+  int old;  // simdjson's stage 1 plus the walk
+  int own;  // the own stage 1 plus the walk
+};
+
+// Both verdicts for `doc` placed against a guard page; nullptr (nothing judged) when it is too
+// large to place, else where it was placed.
+const uint8_t* Judge(const std::string& doc, Verdicts* verdicts) {
+  const uint8_t* in = Place(doc);
+  if (in) {
+    verdicts->old = SimdjsonVerdict(in, doc.size());
+    verdicts->own = OwnVerdict(in, doc.size());
+  }
+  return in;
+}
+
+// False (and a MISMATCH line while under the print cap) when one path calls the document valid
+// and the other does not. `what` starts the line and `detail` ends it.
+bool ExpectSameValidity(const Verdicts& v, long printCap, const char* what, const std::string& detail) {
+  if (SameValidity(v.old, v.own)) {
+    return true;
+  }
+  if (CountMismatchAndShouldPrint(printCap)) {
+    printf("%s old %d new %d%s\n", what, v.old, v.own, detail.c_str());
+  }
+  return false;
+}
+
 // ---- 1. Corpus files ----
 
 void CheckCorpus(int fileCount, char** files) {
@@ -316,18 +346,13 @@ void CheckRandomDocuments(long docs, long counts[3]) {
           doc.erase(at, 1);
       }
     }
-    const uint8_t* in = Place(doc);
+    Verdicts v;
+    const uint8_t* in = Judge(doc, &v);
     if (!in) {
       continue;
     }
-    const int oldVerdict = SimdjsonVerdict(in, doc.size());
-    const int newVerdict = OwnVerdict(in, doc.size());
-    counts[newVerdict]++;
-    if (!SameValidity(oldVerdict, newVerdict)) {
-      if (CountMismatchAndShouldPrint(20)) {
-        printf("MISMATCH old %d new %d: [%s]\n", oldVerdict, newVerdict, doc.c_str());
-      }
-    } else if (oldVerdict == kValid) {
+    counts[v.own]++;
+    if (ExpectSameValidity(v, 20, "MISMATCH", ": [" + doc + "]") && v.old == kValid) {
       uint32_t count = 0;
       if (!SameIndexes(in, doc.size(), &count)) {
         if (CountMismatchAndShouldPrint(20)) {
@@ -354,15 +379,10 @@ void CheckEscapes(long docs) {
     const std::string number = RandomNumber();
     const size_t spaces = Rand(3);
     doc += "\"" + std::string(spaces, ' ') + "," + number + "]";
-    const uint8_t* in = Place(doc);  // always fits
-    const int oldVerdict = SimdjsonVerdict(in, doc.size());
-    const int newVerdict = OwnVerdict(in, doc.size());
-    valid += oldVerdict == kValid;
-    if (!SameValidity(oldVerdict, newVerdict)) {
-      if (CountMismatchAndShouldPrint(40)) {
-        printf("ESC MISMATCH old %d new %d: [%s]\n", oldVerdict, newVerdict, doc.c_str());
-      }
-    }
+    Verdicts v;
+    Judge(doc, &v);  // always fits
+    valid += v.old == kValid;
+    ExpectSameValidity(v, 40, "ESC MISMATCH", ": [" + doc + "]");
   }
   printf("escape docs valid %ld\n", valid);
 }
@@ -408,19 +428,13 @@ void CheckUtf8(long docs) {
     if (Rand(2)) {
       BreakUtf8(doc);
     }
-    const uint8_t* in = Place(doc);
-    if (!in) {
+    Verdicts v;
+    if (!Judge(doc, &v)) {
       continue;
     }
-    const int oldVerdict = SimdjsonVerdict(in, doc.size());
-    const int newVerdict = OwnVerdict(in, doc.size());
     placed++;
-    invalidUtf8 += oldVerdict == kUnsure;
-    if (!SameValidity(oldVerdict, newVerdict)) {
-      if (CountMismatchAndShouldPrint(40)) {
-        printf("UTF8 MISMATCH old %d new %d size %zu\n", oldVerdict, newVerdict, doc.size());
-      }
-    }
+    invalidUtf8 += v.old == kUnsure;
+    ExpectSameValidity(v, 40, "UTF8 MISMATCH", " size " + std::to_string(doc.size()));
   }
   printf("utf8 docs %ld, invalid utf8 %ld\n", placed, invalidUtf8);
 }
@@ -462,19 +476,13 @@ void CheckNumbers(long docs) {
           } else {
             doc.erase(at, 1);
           }
-          const uint8_t* in = Place(doc);
-          if (!in) {
+          Verdicts v;
+          if (!Judge(doc, &v)) {
             continue;
           }
-          const int oldVerdict = SimdjsonVerdict(in, doc.size());
-          const int newVerdict = OwnVerdict(in, doc.size());
           checked++;
-          valid += oldVerdict == kValid;
-          if (!SameValidity(oldVerdict, newVerdict)) {
-            if (CountMismatchAndShouldPrint(40)) {
-              printf("NUMBER MISMATCH old %d new %d: [%s]\n", oldVerdict, newVerdict, doc.c_str());
-            }
-          }
+          valid += v.old == kValid;
+          ExpectSameValidity(v, 40, "NUMBER MISMATCH", ": [" + doc + "]");
         }
       }
     }
