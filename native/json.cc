@@ -141,28 +141,25 @@ inline uint64_t HashBytes(const uint8_t* p, size_t len) {
   return h ^ (h >> 32);
 }
 
+// Equal when the first and the last sizeof(Word) bytes are (sizeof(Word) <= n <= 2 * sizeof(Word)).
+template <typename Word>
+inline bool SameEnds(const uint8_t* a, const uint8_t* b, size_t n) {
+  Word a1, b1, a2, b2;
+  std::memcpy(&a1, a, sizeof(Word));
+  std::memcpy(&b1, b, sizeof(Word));
+  std::memcpy(&a2, a + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&b2, b + n - sizeof(Word), sizeof(Word));
+  return ((a1 ^ b1) | (a2 ^ b2)) == 0;
+}
+
 // Byte equality for keys and strings, most of them short: a libc memcmp call per key was 3-6 % of
 // object-heavy parses (perf); up to 16 bytes this compares with overlapping loads, all in bounds.
 inline bool SameBytes(const void* x, const void* y, size_t n) {
   const uint8_t* a = static_cast<const uint8_t*>(x);
   const uint8_t* b = static_cast<const uint8_t*>(y);
   if (n > 16) return std::memcmp(a, b, n) == 0;
-  if (n >= 8) {
-    uint64_t a1, b1, a2, b2;
-    std::memcpy(&a1, a, 8);
-    std::memcpy(&b1, b, 8);
-    std::memcpy(&a2, a + n - 8, 8);
-    std::memcpy(&b2, b + n - 8, 8);
-    return ((a1 ^ b1) | (a2 ^ b2)) == 0;
-  }
-  if (n >= 4) {
-    uint32_t a1, b1, a2, b2;
-    std::memcpy(&a1, a, 4);
-    std::memcpy(&b1, b, 4);
-    std::memcpy(&a2, a + n - 4, 4);
-    std::memcpy(&b2, b + n - 4, 4);
-    return ((a1 ^ b1) | (a2 ^ b2)) == 0;
-  }
+  if (n >= 8) return SameEnds<uint64_t>(a, b, n);
+  if (n >= 4) return SameEnds<uint32_t>(a, b, n);
   for (size_t k = 0; k < n; k++)
     if (a[k] != b[k]) return false;
   return true;
