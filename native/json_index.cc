@@ -196,17 +196,18 @@ AB_512 inline uint32_t* Flatten512(uint32_t* out, uint64_t bits, uint32_t pos) {
   return out + count;
 }
 
-// Without a compress instruction: the lowest set bit four at a time (a table of offsets per mask
-// byte, eight lookups per block, measured 10-20 % slower on the whole index).
+// Without a compress instruction: the lowest set bit, four per round (the output has room for
+// three past the end). A table of offsets per mask byte (eight lookups per block) measured 10-20 %
+// slower on the whole index.
 AB_256 inline uint32_t* Flatten256(uint32_t* out, uint64_t bits, uint32_t pos) {
   if (!bits) return out;
   const uint32_t count = static_cast<uint32_t>(_mm_popcnt_u64(bits));
   uint32_t* const end = out + count;
   do {
-    out[0] = pos + static_cast<uint32_t>(_tzcnt_u64(bits)); bits = _blsr_u64(bits);
-    out[1] = pos + static_cast<uint32_t>(_tzcnt_u64(bits)); bits = _blsr_u64(bits);
-    out[2] = pos + static_cast<uint32_t>(_tzcnt_u64(bits)); bits = _blsr_u64(bits);
-    out[3] = pos + static_cast<uint32_t>(_tzcnt_u64(bits)); bits = _blsr_u64(bits);
+    for (int i = 0; i < 4; i++) {
+      out[i] = pos + static_cast<uint32_t>(_tzcnt_u64(bits));
+      bits = _blsr_u64(bits);
+    }
     out += 4;
   } while (out < end);
   return end;
