@@ -299,6 +299,8 @@ struct ZeroSlot {
   uint32_t slot, token;
 };
 
+constexpr uint32_t kNoShape = 0xFFFFFFFFu;  // "no shape" in JsonState::predict and lastShape
+
 struct JsonState {
   simdjson::dom::parser parser;
   std::vector<uint8_t> input;  // padded copy of the input bytes
@@ -336,12 +338,11 @@ struct JsonState {
   const uint8_t* sbuf = nullptr;
   size_t o = 0, q = 0;
   size_t st = 0;  // structural index of the next token (see RestoreMinusZeros)
-  uint32_t predict = 0xFFFFFFFFu;    // shape to try first for the next object (array siblings)
-  uint32_t lastShape = 0xFFFFFFFFu;  // shape of the object just emitted, else kNoShape
+  uint32_t predict = kNoShape;    // shape to try first for the next object (array siblings)
+  uint32_t lastShape = kNoShape;  // shape of the object just emitted, else kNoShape
 };
 
 constexpr uint64_t kValueMask = 0x00FFFFFFFFFFFFFFull;
-constexpr uint32_t kNoShape = 0xFFFFFFFFu;
 
 void SkipValue(const uint64_t* tape, size_t& i) {
   uint8_t t = static_cast<uint8_t>(tape[i] >> 56);
