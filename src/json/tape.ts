@@ -37,9 +37,16 @@ const META_DEFS_END = 2;
 const META_NEW_KEYS = 3;
 const META_RESET = 4;
 const META_BUFFERS = 5;
+/** OP_OBJG key word: set when the low bits index this document's strings instead of the key table. */
+const LOCAL_KEY = 0x80000000;
+/** From this many keys the builtin returns dictionary-mode objects (V8 11 to 14); so does the builder. */
+const DICTIONARY_KEYS = 128;
 
 // Captured once: user code replacing these later must not change what a parse builds.
 const fromEntries = Object.fromEntries;
+const create = Object.create;
+const setPrototypeOf = Object.setPrototypeOf;
+const objectProto = Object.prototype;
 const objectKeys = Object.keys;
 const NewFunction = Function;
 const ArrayCtor = Array;
@@ -214,10 +221,25 @@ function build(): unknown {
     case OP_OBJ:
       return factories[w >>> 3](build);
     case OP_OBJG: {
+      // Objects without a shape: key words are persistent key ids, or (high bit set) indexes of
+      // this document's own strings (keys that are not kept, see native/json.cc).
       const n = w >>> 3;
+      if (n >= DICTIONARY_KEYS) {
+        // What the builtin returns for this many keys: a dictionary-mode object. Built without a
+        // prototype, so no setter a program put on Object.prototype (nor `__proto__`) is called,
+        // then given Object.prototype: one hash insert per key (Object.fromEntries adds a map per
+        // new key, O(n^2) for maps keyed by ids).
+        const o = create(null) as Record<string, unknown>;
+        for (let i = 0; i < n; i++) {
+          const kw = ops[p++];
+          o[kw & LOCAL_KEY ? (strs[strBase + (kw & ~LOCAL_KEY)] as string) : keyTable[kw]] = build();
+        }
+        return setPrototypeOf(o, objectProto);
+      }
       const entries = ownArray(n) as [string, unknown][];
       for (let i = 0; i < n; i++) {
-        const k = keyTable[ops[p++]];
+        const kw = ops[p++];
+        const k = kw & LOCAL_KEY ? (strs[strBase + (kw & ~LOCAL_KEY)] as string) : keyTable[kw];
         entries[i] = collect(k, build()) as [string, unknown];
       }
       return fromEntries(entries);
