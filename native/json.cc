@@ -49,6 +49,7 @@ enum : uint32_t {
   OP_OBJ = 4,     // shape id, then one value per key of the shape
   OP_OBJG = 5,    // count, then count (key id, value) pairs: objects too large for a shape
   OP_NUMARR = 6,  // count numbers taken from nums
+  OP_DICT = 7,    // like OP_OBJG, for objects the builtin makes dictionaries (kDictionaryKeys)
 };
 
 enum : uint32_t {
@@ -67,6 +68,7 @@ enum : uint32_t {
   REASON_BOM = 101,
   REASON_REPLACEMENT = 102,
   REASON_TOO_LARGE = 103,
+  REASON_EMPTY = 104,
 };
 
 // `bool v8::String::IsOneByte() const`, resolved from the running node binary at load time.
@@ -97,12 +99,33 @@ IsOneByteFn ResolveIsOneByte() {
 #endif
 }
 
-constexpr uint32_t kMaxShapeKeys = 128;
-constexpr uint32_t kKeyLimit = 1u << 16;
-constexpr uint32_t kShapeLimit = 1u << 14;
-// Documents above this size release the parser's buffers afterwards instead of keeping them.
-constexpr size_t kKeepCapacity = 32u << 20;
+// Objects with this many keys or more are dictionaries in the builtin's result (V8 11 to 14), and
+// in ours: no shape, keys looked up but never added (maps keyed by ids would fill the tables).
+constexpr uint32_t kDictionaryKeys = 128;
+// What is kept across calls is bounded in count and in bytes; past a bound the key and shape
+// tables are reset together (JavaScript drops its side with them, see META_RESET).
+constexpr uint32_t kKeyLimit = 1u << 14;
+constexpr size_t kKeyBytesLimit = 512u << 10;
+// Keys longer than this are never kept: built for their document only.
+constexpr uint32_t kMaxKeptKey = 256;
+constexpr uint32_t kShapeLimit = 2048;
+// A shape costs JavaScript a compiled factory: estimated at a few KB plus per key (measured RSS
+// per factory: about 5 KB for 2 keys, 11 KB for 20, 77 KB for 100).
+constexpr size_t kShapeBaseBytes = 4096;
+constexpr size_t kShapeKeyBytes = 768;
+constexpr size_t kShapeBytesLimit = 12u << 20;
+// Per document, new keys and shapes are kept only up to a budget that grows with its length, so
+// one document cannot make its own parse costly (a factory compiles for tens of microseconds,
+// as long as the builtin takes for ~20 KB): the rest of its objects are built without a shape.
+constexpr uint32_t kDocKeysBase = 64;
+constexpr uint32_t kDocKeysPerByte = 128;     // one more kept key per this many input bytes
+constexpr uint32_t kDocShapesBase = 2;
+constexpr uint32_t kDocShapesPerByte = 16384;  // one more new shape per this many input bytes
+// Inputs above this size release the parser's buffers afterwards instead of keeping them.
+constexpr size_t kKeepCapacity = 1u << 20;
 constexpr size_t kMaxDepth = 1000;
+// OP_OBJG key word: this document's string `index` instead of a key id.
+constexpr uint32_t kLocalKey = 0x80000000u;
 
 inline uint64_t Mix(uint64_t h, uint64_t v) {
   h = (h ^ v) * 0x100000001B3ull;
@@ -182,9 +205,10 @@ struct InternTable {
 
   InternTable() { Reset(); }
   void Reset() {
-    slots.assign(1024, Slot{0, 0, 0, kEmpty});
-    arena.clear();
-    spans.clear();
+    // Memory goes back too: a reset follows a budget reached, not a normal day.
+    std::vector<Slot>(1024, Slot{0, 0, 0, kEmpty}).swap(slots);
+    std::vector<Unit>().swap(arena);
+    std::vector<std::pair<uint32_t, uint32_t>>().swap(spans);
     count = 0;
   }
   void Grow() {
@@ -198,6 +222,19 @@ struct InternTable {
       slots[i] = s;
     }
   }
+  // The id of p[0, len), or kEmpty when absent.
+  uint32_t Lookup(const Unit* p, uint32_t len, uint64_t h) const {
+    size_t mask = slots.size() - 1;
+    size_t i = h & mask;
+    while (true) {
+      const Slot& s = slots[i];
+      if (s.id == kEmpty) return kEmpty;
+      if (s.hash == h && s.len == len && SameBytes(arena.data() + s.off, p, len * sizeof(Unit))) return s.id;
+      i = (i + 1) & mask;
+    }
+  }
+  // Bytes held: the arena, the spans and the slots.
+  size_t Bytes() const { return arena.capacity() * sizeof(Unit) + spans.capacity() * sizeof(spans[0]) + slots.capacity() * sizeof(Slot); }
   uint32_t Find(const Unit* p, uint32_t len, uint64_t h, bool* added) {
     size_t mask = slots.size() - 1;
     size_t i = h & mask;
@@ -221,19 +258,36 @@ struct InternTable {
 };
 
 // Object keys (their UTF-8 bytes).
-struct KeyTable : InternTable<uint8_t> {
-  uint32_t Find(const uint8_t* p, uint32_t len, bool* added) { return InternTable::Find(p, len, HashBytes(p, len), added); }
-};
+struct KeyTable : InternTable<uint8_t> {};
 
 // Object shapes: the sequence of key ids of an object, in document order.
 struct ShapeTable : InternTable<uint32_t> {
-  uint32_t Find(const uint32_t* ids, uint32_t n, bool* added) {
+  static uint64_t Hash(const uint32_t* ids, uint32_t n) {
     uint64_t h = 0xCBF29CE484222325ull ^ n;
     for (uint32_t k = 0; k < n; k++) {
       h = (h ^ ids[k]) * 0x100000001B3ull;
       h ^= h >> 31;
     }
-    return InternTable::Find(ids, n, h, added);
+    return h;
+  }
+  // JavaScript's estimated cost of the factories, see kShapeBaseBytes.
+  size_t factoryBytes = 0;
+};
+
+// Hashes seen once, in a fixed direct-mapped array: a key or a shape is kept in the persistent
+// tables only when it is seen a second time (in the same document or a later one), so keys that
+// never repeat (ids, hashes, timestamps used as keys) cost no table entry, no interned string and
+// no factory. A collision only forgets or (rarely) admits early: both are safe.
+struct SeenOnce {
+  static constexpr size_t kSlots = 1u << 12;
+  std::vector<uint64_t> slots = std::vector<uint64_t>(kSlots, 0);
+  // True when h was noted before; else notes it.
+  bool Check(uint64_t h) {
+    h |= 1;
+    uint64_t& slot = slots[(h >> 17) & (kSlots - 1)];
+    if (slot == h) return true;
+    slot = h;
+    return false;
   }
 };
 
@@ -272,6 +326,14 @@ struct StringTable {
     }
   }
   static uint32_t Hash(const uint8_t* p, uint32_t len) { return static_cast<uint32_t>(HashBytes(p, len)); }
+  size_t Bytes() const { return slots.capacity() * sizeof(Slot) + ptrs.capacity() * sizeof(ptrs[0]) + lens.capacity() * sizeof(lens[0]); }
+  void Release() {
+    std::vector<Slot>(1024, Slot{0, 0, 0, 0}).swap(slots);
+    std::vector<const uint8_t*>().swap(ptrs);
+    std::vector<uint32_t>().swap(lens);
+    gen = 1;
+    used = 0;
+  }
   // Starts loading the slot a string of hash h probes first (see the '{' case of EmitValue).
   void Prefetch(uint32_t h) const { __builtin_prefetch(slots.data() + (h & (slots.size() - 1))); }
   uint32_t Intern(const uint8_t* p, uint32_t len) { return Intern(p, len, Hash(p, len)); }
@@ -310,6 +372,9 @@ struct JsonState {
   uint32_t indexCount = 0;
   KeyTable keys;
   ShapeTable shapes;
+  SeenOnce seenKeys, seenShapes;
+  uint32_t docKeysLeft = 0, docShapesLeft = 0;  // this document's budget (see kDocKeysBase)
+  uint32_t resets = 0;                          // key/shape table resets (budget reached)
   StringTable strings;
   std::vector<uint32_t> keyScratch;
   std::vector<uint32_t> strHash;  // hashes of string values of the open objects (EmitValue '{')
@@ -384,6 +449,74 @@ uint32_t ContainerCount(const uint64_t* tape, size_t i) {
 }
 
 void EmitValue(JsonState& s, size_t& i);
+
+// The key id of p[0, len): from the table, or newly added when the key is seen a second time and
+// the budgets allow it; else the key is this document's own string (kLocalKey | its index).
+inline uint32_t KeyId(JsonState& s, const uint8_t* p, uint32_t len) {
+  const uint64_t h = HashBytes(p, len);
+  const uint32_t id = s.keys.Lookup(p, len, h);
+  if (id != KeyTable::kEmpty) return id;
+  if (len <= kMaxKeptKey && s.seenKeys.Check(h) && s.docKeysLeft > 0 && s.keys.count < kKeyLimit && s.keys.arena.size() < kKeyBytesLimit) {
+    s.docKeysLeft--;
+    bool added = false;
+    return s.keys.Find(p, len, h, &added);
+  }
+  return kLocalKey | s.strings.Intern(p, len);
+}
+
+// The shape id of a key-id sequence: from the table, or newly added (with its definition for
+// JavaScript, which compiles a factory for it) when seen a second time and the budgets allow it;
+// else kNoShape.
+inline uint32_t ShapeId(JsonState& s, const uint32_t* ids, uint32_t n) {
+  const uint64_t h = ShapeTable::Hash(ids, n);
+  const uint32_t id = s.shapes.Lookup(ids, n, h);
+  if (id != ShapeTable::kEmpty) return id;
+  if (!s.seenShapes.Check(h) || s.docShapesLeft == 0 || s.shapes.count >= kShapeLimit || s.shapes.factoryBytes >= kShapeBytesLimit) return kNoShape;
+  s.docShapesLeft--;
+  bool added = false;
+  const uint32_t shape = s.shapes.Find(ids, n, h, &added);
+  s.shapes.factoryBytes += kShapeBaseBytes + kShapeKeyBytes * n;
+  s.defs.push_back(n);
+  s.defs.insert(s.defs.end(), ids, ids + n);
+  return shape;
+}
+
+// Whether a key is an array index ("0", "17", up to 4294967294): V8 keeps those as elements,
+// which do not count towards the properties that make an object a dictionary.
+inline bool IsArrayIndex(const uint8_t* p, uint32_t len) {
+  if (len == 0 || len > 10 || (p[0] == '0' && len > 1)) return false;
+  uint64_t v = 0;
+  for (uint32_t k = 0; k < len; k++) {
+    if (p[k] < '0' || p[k] > '9') return false;
+    v = v * 10 + (p[k] - '0');
+  }
+  return v < 0xFFFFFFFFull;
+}
+
+// An object of kDictionaryKeys or more members: keys known to the table by id, the others as this
+// document's strings (never added: such objects are mostly maps keyed by ids). OP_DICT when it has
+// that many named (non-index) keys, where the builtin's result is a dictionary too, else OP_OBJG.
+void EmitDictionary(JsonState& s, size_t i, size_t end) {
+  const uint32_t n = ContainerCount(s.tape, i);
+  s.lastShape = kNoShape;
+  const size_t at = s.o++;
+  s.st++;
+  uint32_t named = 0;
+  size_t j = i + 1;
+  while (j < end - 1) {
+    uint32_t len;
+    const uint8_t* p = StringAt(s.sbuf, s.tape[j], &len);
+    named += !IsArrayIndex(p, len);
+    const uint32_t id = s.keys.Lookup(p, len, HashBytes(p, len));
+    s.ops[s.o++] = id != KeyTable::kEmpty ? id : kLocalKey | s.strings.Intern(p, len);
+    j++;
+    s.st += 2;
+    EmitValue(s, j);
+    s.st++;
+  }
+  s.ops[at] = (n << 3) | (named >= kDictionaryKeys ? OP_DICT : OP_OBJG);
+  s.lastShape = kNoShape;
+}
 
 inline void EmitNumber(JsonState& s, size_t i, size_t token) {
   uint64_t t = s.tape[i] >> 56;
@@ -482,6 +615,11 @@ void EmitValue(JsonState& s, size_t& i) {
     }
     case '{': {
       size_t end = static_cast<uint32_t>(w);
+      if (ContainerCount(tape, i) >= kDictionaryKeys) {
+        EmitDictionary(s, i, end);
+        i = end;
+        return;
+      }
       size_t base = s.keyScratch.size();
       // Objects in an array usually have the shape of the previous one (see the '[' case): check
       // its keys byte for byte first, and hash only from the first key that differs.
@@ -496,6 +634,7 @@ void EmitValue(JsonState& s, size_t& i) {
       }
       size_t j = i + 1;
       uint32_t k = 0;
+      bool local = false;  // a key is not kept: the object is built without a shape
       // String values: hashed here and their first slot prefetched, so the lookup when the value
       // is emitted below does not wait for memory (the table of a document's distinct strings
       // misses the cache: a third of the walk on update-center, random and gsoc-2018 in perf).
@@ -516,8 +655,8 @@ void EmitValue(JsonState& s, size_t& i) {
           id = guessIds[k];
         } else {
           guessCount = 0;
-          bool added = false;
-          id = s.keys.Find(p, len, &added);
+          id = KeyId(s, p, len);
+          local |= (id & kLocalKey) != 0;
         }
         s.keyScratch.push_back(id);
         k++;
@@ -525,13 +664,9 @@ void EmitValue(JsonState& s, size_t& i) {
         SkipValue(tape, j);
       }
       uint32_t n = static_cast<uint32_t>(s.keyScratch.size() - base);
-      if (n <= kMaxShapeKeys) {
-        bool added = false;
-        uint32_t shape = guessIds && guessCount == n ? guess : s.shapes.Find(s.keyScratch.data() + base, n, &added);
-        if (added) {
-          s.defs.push_back(n);
-          s.defs.insert(s.defs.end(), s.keyScratch.begin() + base, s.keyScratch.end());
-        }
+      uint32_t shape = kNoShape;
+      if (!local) shape = guessIds && guessCount == n ? guess : ShapeId(s, s.keyScratch.data() + base, n);
+      if (shape != kNoShape) {
         s.ops[s.o++] = (shape << 3) | OP_OBJ;
         s.keyScratch.resize(base);
         // Structurals: '{', then per member the key, ':', the value and the ',' or '}' after it.
@@ -556,6 +691,8 @@ void EmitValue(JsonState& s, size_t& i) {
         if (n == 0) s.st++;
         s.lastShape = shape;
       } else {
+        // No shape (a key or the key set is not kept): keys word by word, built in JavaScript
+        // without a factory.
         s.lastShape = kNoShape;
         s.ops[s.o++] = (n << 3) | OP_OBJG;
         s.st++;
@@ -568,6 +705,7 @@ void EmitValue(JsonState& s, size_t& i) {
           EmitValue(s, j);
           s.st++;
         }
+        if (n == 0) s.st++;
         s.keyScratch.resize(base);
         s.strHash.resize(hashBase);
       }
@@ -965,15 +1103,46 @@ bool RestoreMinusZeros(JsonState& s, const uint8_t* in) {
   return true;
 }
 
-void ReleaseIfHuge(JsonState& s, size_t len) {
-  if (len <= kKeepCapacity) return;
+// Every buffer kept for reuse goes back to the system (the tables stay).
+void ReleaseBuffers(JsonState& s) {
   if (s.parser.allocate(0, kMaxDepth)) {
     // Nothing to undo: a failed shrink leaves the old buffers, still valid.
   }
   std::vector<uint8_t>().swap(s.input);
+  std::vector<uint8_t>().swap(s.sub);
+  std::vector<uint8_t>().swap(s.stack);
   std::vector<uint32_t>().swap(s.index);
+  std::vector<uint16_t>().swap(s.wide);
+  std::vector<uint16_t>().swap(s.units);
+  std::vector<uint32_t>().swap(s.highBytes);
   std::vector<ZeroSlot>(256).swap(s.zeroSlots);
+  s.strings.Release();
 }
+
+void ReleaseIfHuge(JsonState& s, size_t len) {
+  if (len > kKeepCapacity) ReleaseBuffers(s);
+}
+
+// Bytes of native memory kept across calls (tables, filters, buffers), and the most it can be:
+// the tables' budgets plus the buffers for an input of kKeepCapacity bytes (simdjson: a tape word
+// and 4 bytes of structural index per input byte, 5/3 of string buffer; our own copies of the
+// input and its index; the ops and nums arrays JavaScript reads).
+size_t TableBytes(const JsonState& s) { return s.keys.Bytes() + s.shapes.Bytes() + 2 * SeenOnce::kSlots * sizeof(uint64_t) + s.strings.Bytes(); }
+size_t BufferBytes(const JsonState& s) {
+  const size_t parser = s.parser.capacity() * (8 + 4 + 2);
+  return parser + s.input.capacity() + s.sub.capacity() + s.stack.capacity() + s.index.capacity() * 4 + s.wide.capacity() * 2 +
+         s.units.capacity() * 2 + s.highBytes.capacity() * 4 + s.zeroSlots.capacity() * sizeof(ZeroSlot) + s.opsCap * 4 + s.numsCap * 8;
+}
+constexpr size_t kKeyTableCeiling = 2 * kKeyBytesLimit + size_t(kKeyLimit) * (2 * 2 * 24 + 2 * 8);
+constexpr size_t kShapeTableCeiling = 2 * size_t(kShapeLimit) * kDictionaryKeys * 4 + size_t(kShapeLimit) * (2 * 2 * 24 + 2 * 8);
+constexpr size_t kKeep = kKeepCapacity + kKeepCapacity / 4;
+// simdjson (14), input copy (3: a two-byte string's UTF-8), get's sub copy (1) and index (4), the
+// UTF-16 scratch (2 + 2), ops (3 words of 4 bytes) and nums (8).
+constexpr size_t kBufferCeiling = kKeep * (14 + 3 + 1 + 4 + 2 + 2 + 12 + 8);
+constexpr size_t kNativeCeiling = kKeyTableCeiling + kShapeTableCeiling + 2 * SeenOnce::kSlots * 8 + kBufferCeiling;
+// JavaScript's side of the tables (src/json/tape.ts): each kept key as an interned string (its
+// bytes and a header), the factories (kShapeBytesLimit) and each shape's array of keys.
+constexpr size_t kScriptCeiling = kKeyBytesLimit + size_t(kKeyLimit) * 32 + kShapeBytesLimit + size_t(kShapeLimit) * (kDictionaryKeys * 8 + 32);
 
 error_code ParseLoaded(JsonState& s, size_t len) {
   if (s.parser.capacity() < len || s.parser.max_depth() != kMaxDepth) {
@@ -993,6 +1162,9 @@ napi_value Int(napi_env env, int32_t v) {
 bool EnsureOutput(napi_env env, JsonState& s, size_t tapeWords) {
   size_t opsNeed = tapeWords * 2 + 64;
   size_t numsNeed = tapeWords / 2 + 16;
+  // Arrays grown for a document above kKeepCapacity shrink back on the next smaller one.
+  if (s.opsCap > kKeep * 3 && opsNeed <= kKeep * 2) s.opsCap = 0;
+  if (s.numsCap > kKeep && numsNeed <= kKeep / 2) s.numsCap = 0;
   bool changed = false;
   if (s.opsCap < opsNeed) {
     size_t cap = opsNeed + opsNeed / 2;
@@ -1029,13 +1201,23 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
   napi_get_null(env, &null);
   const simdjson::dom::document& doc = s.parser.doc;
   size_t tapeWords = static_cast<size_t>(doc.tape[0] & kValueMask) + 1;
+  // Counts share an op word with 3 kind bits: no count can reach 2^29 below this many tape words.
+  if (tapeWords >= (size_t(1) << 29)) {
+    s.meta[META_ERROR] = REASON_TOO_LARGE;
+    return null;
+  }
   if (!EnsureOutput(env, s, tapeWords)) return null;
-  if (s.pendingReset || s.keys.count > kKeyLimit || s.shapes.count > kShapeLimit) {
+  if (s.pendingReset || s.keys.count >= kKeyLimit || s.keys.arena.size() >= kKeyBytesLimit || s.shapes.count >= kShapeLimit ||
+      s.shapes.factoryBytes >= kShapeBytesLimit) {
     s.keys.Reset();
     s.shapes.Reset();
+    s.shapes.factoryBytes = 0;
     s.pendingReset = false;
     s.meta[META_RESET] = 1;
+    s.resets++;
   }
+  s.docKeysLeft = kDocKeysBase + static_cast<uint32_t>(len / kDocKeysPerByte);
+  s.docShapesLeft = kDocShapesBase + static_cast<uint32_t>(len / kDocShapesPerByte);
   s.tape = doc.tape.get();
   s.sbuf = doc.string_buf.get();
   s.o = 0;
@@ -1062,7 +1244,7 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
     s.meta[META_ERROR] = REASON_TOO_LARGE;
     return null;
   }
-  std::memcpy(s.ops + opsEnd, s.defs.data(), s.defs.size() * sizeof(uint32_t));
+  if (!s.defs.empty()) std::memcpy(s.ops + opsEnd, s.defs.data(), s.defs.size() * sizeof(uint32_t));
   s.meta[META_OPS_END] = static_cast<uint32_t>(opsEnd);
   s.meta[META_DEFS_START] = static_cast<uint32_t>(opsEnd);
   s.meta[META_DEFS_END] = static_cast<uint32_t>(opsEnd + s.defs.size());
@@ -1174,6 +1356,11 @@ bool InputBytes(napi_env env, JsonState& s, napi_value value, const uint8_t** da
         (type == napi_uint8_array || type == napi_uint8_clamped_array || type == napi_int8_array) &&
         napi_is_arraybuffer(env, ab, &plain) == napi_ok && plain) {
       const uint8_t* p = static_cast<const uint8_t*>(bytes);
+      if (length == 0 || p == nullptr) {
+        // Empty, or a view over a detached buffer (no memory at all): the builtin's verdict.
+        *reason = REASON_EMPTY;
+        return false;
+      }
       if (length >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
         *reason = REASON_BOM;  // simdjson skips a BOM; the builtin rejects it.
         return false;
@@ -1201,8 +1388,8 @@ napi_value Validate(napi_env env, napi_callback_info info) {
   uint32_t reason = 0;
   const uint8_t* in = nullptr;
   if (!InputBytes(env, s, argv[0], &in, &len, &reason)) {
-    // A BOM alone decides: the builtin rejects it whatever follows.
-    return Int(env, reason == REASON_BOM ? 0 : -1);
+    // A BOM alone decides: the builtin rejects it whatever follows; so does an empty input.
+    return Int(env, reason == REASON_BOM || reason == REASON_EMPTY ? 0 : -1);
   }
   Verdict v = FastValidate(s, in, len, nullptr);
   ReleaseIfHuge(s, len);
@@ -1324,6 +1511,31 @@ napi_value IsOneByteString(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// memory(): [native table bytes, buffer bytes, ceiling of the tables (native and JavaScript's),
+// ceiling of the buffers, keys, shapes, table resets, estimated bytes of JavaScript's factories].
+// For status().json.memory.
+napi_value Memory(napi_env env, napi_callback_info) {
+  JsonState& s = *State(env);
+  napi_value out, v;
+  napi_create_array_with_length(env, 8, &out);
+  const double values[8] = {double(TableBytes(s)), double(BufferBytes(s)), double(kNativeCeiling - kBufferCeiling + kScriptCeiling), double(kBufferCeiling),
+                            double(s.keys.count), double(s.shapes.count), double(s.resets), double(s.shapes.factoryBytes)};
+  for (uint32_t k = 0; k < 8; k++) {
+    napi_create_double(env, values[k], &v);
+    napi_set_element(env, out, k, v);
+  }
+  return out;
+}
+
+// trim(): gives back every buffer kept for reuse (after a quiet period; the tables stay).
+napi_value Trim(napi_env env, napi_callback_info) {
+  JsonState& s = *State(env);
+  ReleaseBuffers(s);
+  napi_value undef;
+  napi_get_undefined(env, &undef);
+  return undef;
+}
+
 // setCollector(fn): the `(...v) => v` function that turns strings into an array (see EmitTape).
 napi_value SetCollector(napi_env env, napi_callback_info info) {
   JsonState& s = *State(env);
@@ -1409,6 +1621,10 @@ void InitJson(Napi::Env env, Napi::Object exports) {
   exports.Set("jsonSetCollector", Napi::Value(env, fn));
   napi_create_function(e, "jsonBuffers", NAPI_AUTO_LENGTH, Buffers, nullptr, &fn);
   exports.Set("jsonBuffers", Napi::Value(env, fn));
+  napi_create_function(e, "jsonMemory", NAPI_AUTO_LENGTH, Memory, nullptr, &fn);
+  exports.Set("jsonMemory", Napi::Value(env, fn));
+  napi_create_function(e, "jsonTrim", NAPI_AUTO_LENGTH, Trim, nullptr, &fn);
+  exports.Set("jsonTrim", Napi::Value(env, fn));
 }
 
 }  // namespace afterburner

@@ -237,6 +237,16 @@ test('parsed objects are fast-mode exactly where the builtin\'s are (%HasFastPro
         walk(json.parse(d.text), JSON.parse(d.text), d.name + ' (string)');
       }
     }
+    // Maps keyed by ids around the builtin's dictionary threshold (128 named keys), fresh keys.
+    const { idMaps } = require(${JSON.stringify(require.resolve('../benchmarks/json/traffic'))});
+    for (const n of [100, 127, 128, 129, 500]) {
+      const next = idMaps(n, n);
+      for (let i = 0; i < 3; i++) {
+        const t = next();
+        walk(json.parse(t), JSON.parse(t), 'ids ' + n);
+        walk(json.parse(Buffer.from(t)), JSON.parse(t), 'ids ' + n + ' (Buffer)');
+      }
+    }
     // Number arrays longer than the builder's 65,536-element templates, integers and fractions.
     for (const n of [65536, 65537, 140000]) {
       const ints = JSON.stringify(Array.from({ length: n }, (_, i) => i % 1000));

@@ -18,6 +18,10 @@ export interface JsonNative extends NativeBinding {
   jsonGet(input: string | Uint8Array, tokens: string[]): unknown[] | null | false;
   jsonBuffers(): [Uint32Array, Float64Array, Uint32Array];
   jsonSetCollector(collect: (...values: unknown[]) => unknown[]): void;
+  /** [native table bytes, buffer bytes, tables' ceiling (native and JavaScript), buffers' ceiling, keys, shapes, resets, factories' estimated bytes] */
+  jsonMemory?(): number[];
+  /** Gives back the buffers kept for reuse. */
+  jsonTrim?(): void;
 }
 
 export const FALLBACK: unique symbol = Symbol('afterburner.json.fallback');
@@ -31,6 +35,7 @@ const OP_ARR = 3;
 const OP_OBJ = 4;
 const OP_OBJG = 5;
 const OP_NUMARR = 6;
+const OP_DICT = 7;
 const META_OPS_END = 0;
 const META_DEFS_START = 1;
 const META_DEFS_END = 2;
@@ -39,8 +44,6 @@ const META_RESET = 4;
 const META_BUFFERS = 5;
 /** OP_OBJG key word: set when the low bits index this document's strings instead of the key table. */
 const LOCAL_KEY = 0x80000000;
-/** From this many keys the builtin returns dictionary-mode objects (V8 11 to 14); so does the builder. */
-const DICTIONARY_KEYS = 128;
 
 // Captured once: user code replacing these later must not change what a parse builds.
 const fromEntries = Object.fromEntries;
@@ -96,6 +99,9 @@ let meta: Uint32Array = new Uint32Array(8);
 // Tables with spare room (see room()): the counts say how much is in use.
 let keyTable: string[] = [];
 let keyCount = 0;
+// Estimated bytes of the interned key strings (two per character at most, plus a header).
+let keyBytes = 0;
+const KEY_OVERHEAD = 24;
 let shapeKeys: string[][] = [];
 let factories: Factory[] = [];
 let shapeCount = 0;
@@ -221,21 +227,9 @@ function build(): unknown {
     case OP_OBJ:
       return factories[w >>> 3](build);
     case OP_OBJG: {
-      // Objects without a shape: key words are persistent key ids, or (high bit set) indexes of
-      // this document's own strings (keys that are not kept, see native/json.cc).
+      // Objects without a shape. Key words: persistent key ids, or (high bit set) indexes of this
+      // document's own strings (keys that are not kept, see native/json.cc).
       const n = w >>> 3;
-      if (n >= DICTIONARY_KEYS) {
-        // What the builtin returns for this many keys: a dictionary-mode object. Built without a
-        // prototype, so no setter a program put on Object.prototype (nor `__proto__`) is called,
-        // then given Object.prototype: one hash insert per key (Object.fromEntries adds a map per
-        // new key, O(n^2) for maps keyed by ids).
-        const o = create(null) as Record<string, unknown>;
-        for (let i = 0; i < n; i++) {
-          const kw = ops[p++];
-          o[kw & LOCAL_KEY ? (strs[strBase + (kw & ~LOCAL_KEY)] as string) : keyTable[kw]] = build();
-        }
-        return setPrototypeOf(o, objectProto);
-      }
       const entries = ownArray(n) as [string, unknown][];
       for (let i = 0; i < n; i++) {
         const kw = ops[p++];
@@ -243,6 +237,19 @@ function build(): unknown {
         entries[i] = collect(k, build()) as [string, unknown];
       }
       return fromEntries(entries);
+    }
+    case OP_DICT: {
+      // Objects with so many named keys that the builtin returns them in dictionary mode: built as
+      // one too, without a prototype (so no setter a program put on Object.prototype, nor
+      // `__proto__`, is called), then given Object.prototype. One hash insert per key, where
+      // Object.fromEntries would add a map per new key (O(n^2) for maps keyed by ids).
+      const n = w >>> 3;
+      const o = create(null) as Record<string, unknown>;
+      for (let i = 0; i < n; i++) {
+        const kw = ops[p++];
+        o[kw & LOCAL_KEY ? (strs[strBase + (kw & ~LOCAL_KEY)] as string) : keyTable[kw]] = build();
+      }
+      return setPrototypeOf(o, objectProto);
     }
     case OP_NUMARR: {
       const n = w >>> 3;
@@ -281,14 +288,16 @@ function materialise(out: unknown[]): unknown {
     keyTable = [];
     shapeKeys = [];
     factories = [];
-    keyCount = shapeCount = 0;
+    keyCount = shapeCount = keyBytes = 0;
   }
   const newKeys = meta[META_NEW_KEYS];
   freshKeys = newKeys;
   const shapesBefore = shapeCount;
   for (let i = 0; i < newKeys; i++) {
     keyTable = room(keyTable, keyCount);
-    keyTable[keyCount++] = intern(out[i] as string);
+    const key = intern(out[i] as string);
+    keyTable[keyCount++] = key;
+    keyBytes += key.length * 2 + KEY_OVERHEAD;
   }
   const defsEnd = meta[META_DEFS_END];
   for (let d = meta[META_DEFS_START]; d < defsEnd; ) {
@@ -326,6 +335,57 @@ export function lastNewShapes(): number {
   return freshShapes;
 }
 
+// Buffers kept for reuse (the parser's, the input copy, the tape arrays) go back to the system
+// after a quiet period: one unref'd timer, armed by the first native call after a trim, checks
+// every QUIET_MS whether any call came since its last look.
+const QUIET_MS = 10_000;
+let callsSinceLook = 0;
+let quietTimer: ReturnType<typeof setTimeout> | undefined;
+const setTimer = setTimeout;
+
+function quietLook(): void {
+  if (callsSinceLook > 0) {
+    callsSinceLook = 0;
+    quietTimer = setTimer(quietLook, QUIET_MS);
+    quietTimer.unref?.();
+    return;
+  }
+  quietTimer = undefined;
+  if (native && !busy) native.jsonTrim?.();
+}
+
+function noteCall(): void {
+  callsSinceLook++;
+  if (quietTimer === undefined) {
+    callsSinceLook = 0;
+    quietTimer = setTimer(quietLook, QUIET_MS);
+    quietTimer.unref?.();
+  }
+}
+
+export interface JsonMemory {
+  /** Bytes kept across calls now: tables and buffers. */
+  keptBytes: number;
+  /** The most that can be kept per thread. */
+  ceilingBytes: number;
+  /** Keys and shapes, native and JavaScript's (interned keys, factories: estimated). */
+  tables: { bytes: number; ceilingBytes: number; keys: number; shapes: number; resets: number };
+  /** Buffers kept for reuse (documents up to 1 MB; given back after 10 s without a call). */
+  buffers: { bytes: number; ceilingBytes: number };
+}
+
+export function memoryStatus(): JsonMemory | null {
+  if (!native || typeof native.jsonMemory !== 'function') return null;
+  const [tableBytes, bufferBytes, tableCeiling, bufferCeiling, keys, shapes, resets, factories] = native.jsonMemory();
+  const tables = tableBytes + factories + keyBytes;
+  return {
+    keptBytes: tables + bufferBytes,
+    ceilingBytes: tableCeiling + bufferCeiling,
+    tables: { bytes: tables, ceilingBytes: tableCeiling, keys, shapes, resets },
+    buffers: { bytes: bufferBytes, ceilingBytes: bufferCeiling },
+  };
+}
+
 /** Native parse of a string or bytes: the value, or FALLBACK. */
 export function nativeParse(input: string | Uint8Array): unknown {
   freshKeys = freshShapes = 0;
@@ -333,6 +393,7 @@ export function nativeParse(input: string | Uint8Array): unknown {
   // Re-entrancy (a parse from inside a parse cannot happen today, but a shared tape must not be
   // overwritten mid-build if it ever does) goes to the builtin.
   if (n === null || busy || !builderIntact()) return FALLBACK;
+  noteCall();
   busy = true;
   try {
     const out = n.jsonTape(input);
@@ -372,7 +433,7 @@ function disable(): typeof FALLBACK {
   keyTable = [];
   shapeKeys = [];
   factories = [];
-  keyCount = shapeCount = 0;
+  keyCount = shapeCount = keyBytes = 0;
   strs = [];
   return FALLBACK;
 }
@@ -388,6 +449,7 @@ export function nativeValidate(input: string | Uint8Array): number | typeof FALL
 export function nativeGet(input: string | Uint8Array, tokens: string[]): unknown {
   const n = native === undefined ? jsonNative() : native;
   if (n === null || busy || !builderIntact()) return FALLBACK;
+  noteCall();
   busy = true;
   try {
     const out = n.jsonGet(input, tokens);

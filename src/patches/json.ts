@@ -14,7 +14,7 @@
  */
 import type { InstallContext, Patch, PatchStatus } from '../core/patch';
 import { builtinParse } from '../json/builtin';
-import { FALLBACK, isOneByte, jsonNative, nativeParse, oneByteProbe } from '../json/tape';
+import { FALLBACK, isOneByte, jsonNative, memoryStatus, nativeParse, oneByteProbe } from '../json/tape';
 import { KeyChurn } from '../json/churn';
 import { RouteGuard, type ClassStatus, type Clock } from '../json/guard';
 
@@ -193,6 +193,8 @@ function currentStatus(): PatchStatus {
     counts: { native: nativeCalls, builtin: builtinCalls, fallbacks },
     // Size classes held on the builtin because their documents' keys never repeat (json/churn.ts).
     churn: churn.status(),
+    // What the native path keeps across calls, and the most it can keep (per thread).
+    memory: memoryStatus(),
     // Per class: both paths' measured costs and the current choice (json/guard.ts).
     classes: guardStatus(),
     // False once the native path disabled itself in this thread (see disable() in json/tape.ts).
