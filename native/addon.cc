@@ -1,9 +1,20 @@
-// Entry point of the addon. Keep the exported shape in sync with NATIVE_INTERFACE in
-// src/core/native.ts: the loader refuses a build whose interfaceVersion differs.
-#include "addon.h"
+// Entry point of the addon: every export is registered here, from the one header each C++ file
+// declares its entry points in. The exported shape is declared on the TypeScript side
+// (src/core/native.ts); the loader refuses a build whose interfaceVersion differs.
+#include <napi.h>
+
+#include "cpu.h"
+#include "json_index.h"
+#include "json_input.h"
+#include "json_parse.h"
+#include "json_query.h"
+#include "json_state.h"
+#include "malloc_controls.h"
 #include "simdjson.h"
 
+namespace afterburner {
 namespace {
+
 constexpr int kInterfaceVersion = 1;
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
@@ -11,18 +22,51 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("simdjson", SIMDJSON_VERSION);
   out.Set("implementation", simdjson::get_active_implementation()->name());
-  out.Set("jsonIndex", afterburner::JsonIndexName());
+  out.Set("jsonIndex", jsonwalk::IndexName());
+  out.Set("cpu", cpu::Name(cpu::Active()));
   out.Set("napi", NAPI_VERSION);
   return out;
+}
+
+// An entry point written against the Node-API C interface (the json functions) as a function.
+Napi::Value Function(Napi::Env env, napi_callback callback, const char* name) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, nullptr, &fn);
+  return Napi::Value(env, fn);
+}
+
+Napi::Object Malloc(Napi::Env env) {
+  Napi::Object malloc = Napi::Object::New(env);
+  malloc.Set("glibc", GlibcVersion(env));
+#if defined(__GLIBC__)
+  malloc.Set("setArenaMax", Napi::Function::New(env, SetArenaMax, "setArenaMax"));
+  malloc.Set("trim", Napi::Function::New(env, MallocTrim, "trim"));
+  malloc.Set("mallinfo2", Napi::Function::New(env, MallInfo2, "mallinfo2"));
+  malloc.Set("info", Napi::Function::New(env, MallocInfo, "info"));
+#endif
+  return malloc;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("interfaceVersion", Napi::Number::New(env, kInterfaceVersion));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
-  afterburner::InitJson(env, exports);
-  afterburner::InitMalloc(env, exports);
+  json::InitState(env);
+  exports.Set("jsonTape", Function(env, json::Tape, "jsonTape"));
+  exports.Set("jsonIsOneByte", Function(env, json::IsOneByteString, "jsonIsOneByte"));
+  exports.Set("jsonOneByte", Function(env, json::OneByte, "jsonOneByte"));
+  exports.Set("jsonValidate", Function(env, json::Validate, "jsonValidate"));
+  exports.Set("jsonGet", Function(env, json::Get, "jsonGet"));
+  exports.Set("jsonSetCollector", Function(env, json::SetCollector, "jsonSetCollector"));
+  exports.Set("jsonBuffers", Function(env, json::Buffers, "jsonBuffers"));
+  exports.Set("malloc", Malloc(env));
   return exports;
 }
+
+}  // namespace
+}  // namespace afterburner
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) { return afterburner::Init(env, exports); }
 }  // namespace
 
 NODE_API_MODULE(afterburner, Init)

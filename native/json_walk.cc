@@ -11,11 +11,12 @@
 // number still costs about 4 ns, a structural about 1 ns: the walk, not stage 1, stays the
 // larger part on number-heavy documents. The input is read where the caller keeps it: its
 // last 64 bytes are also copied into a space-padded window, so fixed-width loads near the end
-// never read past it (native/json_validate_check.cc puts a guard page there to prove it).
-#include "json_validate.h"
+// never read past it (test/native/json_walk_check.cc puts a guard page there to prove it).
+#include "json_walk.h"
 
-#include <cstdlib>
 #include <cstring>
+
+#include "cpu.h"
 
 #if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
 #include <immintrin.h>
@@ -447,18 +448,18 @@ __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA))) inline 
 
 using NumberRunFn = RunResult (*)(const Source&, size_t);
 
-// The widest NumberRun this processor runs, or none (then every number is checked alone).
-// AFTERBURNER_JSON_WIDE=0 in the environment at load time forces none: the tests use it to
-// run the per-token path on machines that would never take it (and "avx2" the AVX2 blocks on
-// an AVX-512 machine).
+// The NumberRun for the processor level cpu.h chose, or none (then every number is checked
+// alone; AFTERBURNER_JSON_WIDE=0 makes the tests run that path on machines that would never take it).
 NumberRunFn PickNumberRun() {
-  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
-  if (wide && std::strcmp(wide, "0") == 0) return nullptr;
 #ifdef AB_WALK_WIDE
-  __builtin_cpu_init();  // this runs as a static initializer, maybe before libgcc's own
-  const bool avx2Only = wide && std::strcmp(wide, "avx2") == 0;  // for the checks: the AVX2 blocks
-  if (__builtin_cpu_supports("avx512bw") && !avx2Only) return NumberRun512;
-  if (__builtin_cpu_supports("avx2")) return NumberRun256;
+  switch (cpu::Active()) {
+    case cpu::Level::kAvx512:
+      return NumberRun512;
+    case cpu::Level::kAvx2:
+      return NumberRun256;
+    default:
+      break;
+  }
 #endif
   return nullptr;
 }
@@ -836,14 +837,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA), flatten)
   return query ? WalkValue<true, true, true>(s, idx, n, 0, stack, query) : WalkValue<false, true, true>(s, idx, n, 0, stack, nullptr);
 }
 
-// AFTERBURNER_JSON_WIDE=avx2 (or 0) leaves it out, as on a processor without AVX-512.
-bool PickWalk512() {
-  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
-  if (wide && (std::strcmp(wide, "0") == 0 || std::strcmp(wide, "avx2") == 0)) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
-}
+// Only at cpu.h's AVX-512 level (AFTERBURNER_JSON_WIDE=avx2 or 0 leaves it out).
+bool PickWalk512() { return cpu::Active() == cpu::Level::kAvx512; }
 const bool kWalk512 = PickWalk512();
 #endif
 

@@ -1,0 +1,40 @@
+// The tape's layout: the op kinds of the value tape, the META slots, and the reasons a call
+// gives a document back to the builtin. src/json/tape.ts reads the tape by these numbers.
+#pragma once
+
+#include <cstdint>
+
+namespace afterburner {
+namespace json {
+
+// Keep in sync with src/json/tape.ts.
+enum : uint32_t {
+  OP_NUM = 0,     // nums[q++]
+  OP_STR = 1,     // strings[index]
+  OP_CONST = 2,   // 0 null, 1 false, 2 true
+  OP_ARR = 3,     // count, then count values
+  OP_OBJ = 4,     // shape id, then one value per key of the shape
+  OP_OBJG = 5,    // count, then count (key id, value) pairs: objects too large for a shape
+  OP_NUMARR = 6,  // count numbers taken from nums
+};
+
+enum : uint32_t {
+  META_OPS_END = 0,     // ops[0, end) is the value tape
+  META_DEFS_START = 1,  // ops[start, end) holds the new shapes: n, key ids...
+  META_DEFS_END = 2,
+  META_NEW_KEYS = 3,    // the first N entries of the returned array are new keys
+  META_RESET = 4,       // 1: JavaScript must drop its key and shape tables before reading
+  META_BUFFERS = 5,     // 1: ops/nums were reallocated, fetch them again
+  META_ERROR = 6,       // simdjson error code, or a local reason (>= 100)
+  META_SIZE = 8,
+};
+
+enum : uint32_t {
+  REASON_MINUS_ZERO = 100,
+  REASON_BOM = 101,
+  REASON_REPLACEMENT = 102,
+  REASON_TOO_LARGE = 103,
+};
+
+}  // namespace json
+}  // namespace afterburner
