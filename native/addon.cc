@@ -1,6 +1,7 @@
 // Entry point of the addon: every export is registered here, from the one header each C++ file
-// declares its entry points in. The exported shape is declared on the TypeScript side
-// (src/core/native.ts); the loader refuses a build whose interfaceVersion differs.
+// declares its entry points in. The exported shape is declared once on the TypeScript side
+// (src/core/binding.ts); the loader refuses a build whose interfaceVersion, functions or tape
+// layout differ from that declaration.
 #include <napi.h>
 
 #include "cpu.h"
@@ -9,13 +10,14 @@
 #include "json_parse.h"
 #include "json_query.h"
 #include "json_state.h"
+#include "json_tape_layout.h"
 #include "malloc_controls.h"
 #include "simdjson.h"
 
 namespace afterburner {
 namespace {
 
-constexpr int kInterfaceVersion = 1;
+constexpr int kInterfaceVersion = 2;
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -35,6 +37,39 @@ Napi::Value Function(Napi::Env env, napi_callback callback, const char* name) {
   return Napi::Value(env, fn);
 }
 
+// The tape layout (json_tape_layout.h) by name: the loader compares it with the one
+// src/core/binding.ts declares and refuses a build where they differ.
+Napi::Object TapeLayout(Napi::Env env) {
+  using namespace json;
+  Napi::Object op = Napi::Object::New(env);
+  op.Set("NUM", Napi::Number::New(env, OP_NUM));
+  op.Set("STR", Napi::Number::New(env, OP_STR));
+  op.Set("CONST", Napi::Number::New(env, OP_CONST));
+  op.Set("ARR", Napi::Number::New(env, OP_ARR));
+  op.Set("OBJ", Napi::Number::New(env, OP_OBJ));
+  op.Set("OBJG", Napi::Number::New(env, OP_OBJG));
+  op.Set("NUMARR", Napi::Number::New(env, OP_NUMARR));
+  Napi::Object meta = Napi::Object::New(env);
+  meta.Set("OPS_END", Napi::Number::New(env, META_OPS_END));
+  meta.Set("DEFS_START", Napi::Number::New(env, META_DEFS_START));
+  meta.Set("DEFS_END", Napi::Number::New(env, META_DEFS_END));
+  meta.Set("NEW_KEYS", Napi::Number::New(env, META_NEW_KEYS));
+  meta.Set("RESET", Napi::Number::New(env, META_RESET));
+  meta.Set("BUFFERS", Napi::Number::New(env, META_BUFFERS));
+  meta.Set("ERROR", Napi::Number::New(env, META_ERROR));
+  meta.Set("SIZE", Napi::Number::New(env, META_SIZE));
+  Napi::Object reason = Napi::Object::New(env);
+  reason.Set("MINUS_ZERO", Napi::Number::New(env, REASON_MINUS_ZERO));
+  reason.Set("BOM", Napi::Number::New(env, REASON_BOM));
+  reason.Set("REPLACEMENT", Napi::Number::New(env, REASON_REPLACEMENT));
+  reason.Set("TOO_LARGE", Napi::Number::New(env, REASON_TOO_LARGE));
+  Napi::Object layout = Napi::Object::New(env);
+  layout.Set("op", op);
+  layout.Set("meta", meta);
+  layout.Set("reason", reason);
+  return layout;
+}
+
 Napi::Object Malloc(Napi::Env env) {
   Napi::Object malloc = Napi::Object::New(env);
   malloc.Set("glibc", GlibcVersion(env));
@@ -51,6 +86,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("interfaceVersion", Napi::Number::New(env, kInterfaceVersion));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   json::InitState(env);
+  exports.Set("jsonTapeLayout", TapeLayout(env));
   exports.Set("jsonTape", Function(env, json::Tape, "jsonTape"));
   exports.Set("jsonIsOneByte", Function(env, json::IsOneByteString, "jsonIsOneByte"));
   exports.Set("jsonOneByte", Function(env, json::OneByte, "jsonOneByte"));

@@ -1,5 +1,7 @@
 // The tape's layout: the op kinds of the value tape, the META slots, and the reasons a call
-// gives a document back to the builtin. src/json/tape.ts reads the tape by these numbers.
+// gives a document back to the builtin. The addon exports it (jsonTapeLayout, see addon.cc) and
+// the loader refuses a build whose layout differs from TAPE_LAYOUT in src/core/binding.ts, which
+// is what src/json/tape.ts reads the tape by.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +9,6 @@
 namespace afterburner {
 namespace json {
 
-// Keep in sync with src/json/tape.ts.
 enum : uint32_t {
   OP_NUM = 0,     // nums[q++]
   OP_STR = 1,     // strings[index]
