@@ -16,6 +16,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT } = require('./helpers');
+const { corpusFiles } = require('./json/corpus');
 
 const CXX = process.env.CXX || 'c++';
 const SIMDJSON = path.join(path.dirname(require.resolve('@nozbe/simdjson/package.json', { paths: [ROOT] })), 'src');
@@ -114,8 +115,7 @@ for (const [build, wide, needs] of BUILDS) {
     const exe = binary('index-check', sources, (tmp) => {
       compile([path.join(CHECKS, 'json_index_check.cc'), ...units, simdjsonObject(), '-o', tmp]);
     });
-    const corpus = path.join(path.dirname(require.resolve('simdjson/package.json', { paths: [ROOT] })), 'jsonexamples');
-    const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.json')).map((f) => path.join(corpus, f)) : [];
+    const files = corpusFiles().map((f) => f.file);
     const env = { ...process.env, AFTERBURNER_JSON_WIDE: wide };
     if (wide === undefined) delete env.AFTERBURNER_JSON_WIDE;
     const out = runCheck(exe, ['60000', ...files], env);
