@@ -3,20 +3,18 @@
 // pass that also checks every escape (a one-character escape, or \u and four hex digits), so the
 // grammar walk (native/json_walk.cc) never looks inside a string again.
 //
-// Why: the walk's per-token checks were 60-80 % of its time (measured on this 2-core machine),
-// and a string's cost was a second read of it to find backslashes (gsoc-2018.json's 2.1 MB of long
-// strings, at memory speed). Here a block's escapes are found from the backslash mask it already
-// has: odd-length runs, then the escaped bytes checked with a nibble lookup. Numbers stay with the
-// walk: checking them as block masks too measured as slow as token by token on number-dense
-// documents and slower elsewhere (benchmarks/README.md, json, item 17).
+// Why: the walk's per-token checks were most of its time, and a string cost a second read of it
+// to find backslashes. Here a block's escapes are found from the backslash mask it already has:
+// odd-length runs, then the escaped bytes checked with a nibble lookup. Numbers stay with the
+// walk: checking them as block masks too was no faster on number-dense documents and slower
+// elsewhere (benchmarks/README.md, "Native code: the measurements behind its comments").
 //
 // UTF-8 is checked with simdjson::validate_utf8, only over the 4 KB chunks that hold a byte >= 0x80,
-// right after each is indexed. With AVX-512 this matches simdjson's stage 1 on ASCII documents
-// (two blocks per step, positions written 16 at a time from a compressed vector of offsets); the
-// AVX2 build is 3-13 % slower than simdjson's AVX2 stage 1 there, which the walk wins back except
-// on number-dense documents (-3..-5 %). Every verdict and index is checked against simdjson's stage
-// 1 plus the per-token walk (test/native/json_index_check.cc). Reads no byte outside in[0, len): the last
-// partial block is copied into a window padded with spaces.
+// right after each is indexed. With AVX-512, two blocks per step, positions written 16 at a time
+// from a compressed vector of offsets; with AVX2, the lowest set bit four at a time. Every verdict
+// and index is checked against simdjson's stage 1 plus the per-token walk
+// (test/native/json_index_check.cc). Reads no byte outside in[0, len): the last partial block is
+// copied into a window padded with spaces.
 #include "json_index.h"
 
 #include <cstring>
@@ -198,8 +196,7 @@ AB_512 inline uint32_t* Flatten512(uint32_t* out, uint64_t bits, uint32_t pos) {
 }
 
 // Without a compress instruction: the lowest set bit, four per round (the output has room for
-// three past the end). A table of offsets per mask byte (eight lookups per block) measured 10-20 %
-// slower on the whole index.
+// three past the end); a table of offsets per mask byte was slower.
 AB_256 inline uint32_t* Flatten256(uint32_t* out, uint64_t bits, uint32_t pos) {
   if (!bits) return out;
   const uint32_t count = static_cast<uint32_t>(_mm_popcnt_u64(bits));

@@ -23,7 +23,7 @@ namespace json {
 // Why V8's API here: whether a string is stored one-byte (Latin-1) or two-byte decides how its
 // bytes are best obtained (a one-byte string copies out as Latin-1 at memcpy speed; a two-byte one
 // as UTF-16 code units, transcoded below, 2-3x faster than V8's own UTF-8 writer, which is what
-// made two-byte documents a loss), and the router keeps separate timings for the two (json.ts).
+// made two-byte documents a loss), and the router keeps separate timings for the two (src/patches/json.ts).
 // Node-API has no O(1) answer (sampling characters can miss the one non-Latin-1 character of a
 // document). IsOneByte() reads the representation bit of the string's map (cons strings included;
 // it never scans and never allocates; false negatives are possible and harmless: such a string
@@ -33,10 +33,10 @@ namespace json {
 // src/js_native_api_v8.h converts with `JsValueFromV8LocalValue(local) = reinterpret_cast<napi_value>(*local)`
 // and memcpy back (static_assert(sizeof(v8::Local<v8::Value>) == sizeof(napi_value))), i.e. a
 // napi_value is the Local's only field, and `*local` is the `this` of a member call. It is only
-// ever called on a value napi_typeof reported as a string. The function is exported by the node
-// binaries of 20.20, 22.23, 24.21 and 26.10 (nm -D). When the lookup fails (another embedder, a
-// static build, Windows) or is switched off (jsonOneByte(false)), strings take the old path (UTF-8
-// from V8) and the router falls back to sampling characters only.
+// ever called on a value napi_typeof reported as a string. The node binaries of the supported
+// majors export it (benchmarks/README.md: which versions were checked). When the lookup fails
+// (another embedder, a static build, Windows) or is switched off (jsonOneByte(false)), strings
+// are written as UTF-8 by V8 and the router falls back to sampling characters only.
 IsOneByteFn ResolveIsOneByte() {
 #if (defined(__unix__) || defined(__APPLE__)) && (defined(__x86_64__) || defined(__aarch64__))
   return reinterpret_cast<IsOneByteFn>(dlsym(RTLD_DEFAULT, "_ZNK2v86String9IsOneByteEv"));
@@ -263,7 +263,7 @@ bool LoadInput(napi_env env, JsonState& s, napi_value value, size_t* len, uint32
 
 // The bytes to validate: a Uint8Array's own memory when nothing can change it during this call
 // (not a SharedArrayBuffer, which another thread may write to), else LoadInput's padded copy.
-// Saves a copy of the whole input (about 5% of a get on canada.json, perf).
+// Saves a copy of the whole input.
 bool InputBytes(napi_env env, JsonState& s, napi_value value, const uint8_t** data, size_t* len, uint32_t* reason) {
   bool isTyped = false;
   napi_is_typedarray(env, value, &isTyped);
@@ -315,7 +315,8 @@ napi_value OneByte(napi_env env, napi_callback_info info) {
 }
 
 // isOneByte(value): true for a string V8 stores as one-byte; false for a two-byte string, anything
-// else, or without the probe. O(1): the router asks it before timing a builtin call (see json.ts).
+// else, or without the probe. O(1): the router asks it before timing a builtin call
+// (src/patches/json.ts).
 napi_value IsOneByteString(napi_env env, napi_callback_info info) {
   JsonState& s = *State(env);
   napi_value argv[1];

@@ -45,7 +45,7 @@ struct JsonState {
   std::vector<uint32_t> strHash;  // hashes of string values of the open objects (EmitValue '{')
   std::vector<uint32_t> defs;
   // Integer zeros in document order (RestoreMinusZeros): [0, zeroCount) in use. Grown by hand, as
-  // the vector's push_back was not inlined into the walk (1.4 % of marine_ik in perf).
+  // the vector's push_back was not inlined into the walk.
   std::vector<ZeroSlot> zeroSlots = std::vector<ZeroSlot>(256);
   size_t zeroCount = 0;
   uint32_t keysBefore = 0;

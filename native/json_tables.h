@@ -66,8 +66,8 @@ inline bool SameEnds(const uint8_t* a, const uint8_t* b, size_t n) {
   return ((a1 ^ b1) | (a2 ^ b2)) == 0;
 }
 
-// Byte equality for keys and strings, most of them short: a libc memcmp call per key was 3-6 % of
-// object-heavy parses (perf); up to 16 bytes this compares with overlapping loads, all in bounds.
+// Byte equality for keys and strings, most of them short: a libc memcmp call per key shows in
+// object-heavy parses, so up to 16 bytes this compares with overlapping loads, all in bounds.
 inline bool SameBytes(const void* x, const void* y, size_t n) {
   const uint8_t* a = static_cast<const uint8_t*>(x);
   const uint8_t* b = static_cast<const uint8_t*>(y);
@@ -153,8 +153,8 @@ struct ShapeTable : InternTable<uint32_t> {
 
 // Distinct string values of one document; a generation stamp avoids clearing between documents.
 // Slots are 16 bytes (the low half of the hash; the string's pointer is read from `ptrs` only when
-// hash and length match): probing a table of thousands of strings missed the cache on most lookups
-// (a third of the walk's time on update-center.json and random.json in perf) with 32-byte slots.
+// hash and length match): with 32-byte slots, probing a table of thousands of strings missed the
+// cache on most lookups.
 struct StringTable {
   struct Slot {
     uint32_t hash, gen, index, len;

@@ -182,7 +182,7 @@ void EmitValue(JsonState& s, size_t& i) {
       uint32_t k = 0;
       // String values: hashed here and their first slot prefetched, so the lookup when the value
       // is emitted below does not wait for memory (the table of a document's distinct strings
-      // misses the cache: a third of the walk on update-center, random and gsoc-2018 in perf).
+      // misses the cache on string-heavy documents).
       const size_t hashBase = s.strHash.size();
       while (j < end - 1) {
         if (static_cast<uint8_t>(tape[j + 1] >> 56) == '"') {
@@ -279,7 +279,7 @@ inline bool IsAscii(const uint8_t* p, size_t n) {
 // A JS string from the UTF-8 of one string or key. ASCII goes in as Latin-1 (no decoding in V8).
 // Other text is decoded here, in one pass, to Latin-1 when every character fits (é, ü...) or else
 // to UTF-16, and V8 copies it: V8's UTF-8 path scans every string twice (length and kind, then
-// the decoding), 15 % of twitter.json's native parse in perf. The bytes are valid UTF-8 without
+// the decoding). The bytes are valid UTF-8 without
 // surrogate code points (simdjson's stage 1 validated the input; an escaped lone surrogate makes
 // it fail, and the builtin answers), so the decoder need not check anything.
 inline bool MakeString(napi_env env, JsonState& s, const uint8_t* p, size_t n, napi_value* out) {
@@ -331,16 +331,12 @@ inline bool MakeString(napi_env env, JsonState& s, const uint8_t* p, size_t n, n
   return napi_create_string_utf16(env, reinterpret_cast<const char16_t*>(start), units, out) == napi_ok;
 }
 
-
 // simdjson reads `-0` (no fraction or exponent) as the integer 0; the builtin keeps the sign.
 // The tape walk (EmitValue) counts structural indexes as it goes (every scalar, string, bracket,
 // comma and colon is one) and notes, for each integer zero, its nums slot and its structural
 // index; a zero whose text starts with '-' gets its sign back here. Checked: the walk must have
 // counted exactly stage 1's structurals, and every noted zero must start with '0' or '-', else
-// the builtin answers. The earlier form read the text at every structural index (about 600,000 on
-// marine_ik.json, 9 % of its native parse in perf) after a memchr pass for "-0"; a 16-byte scan of
-// the text for zero-token candidates plus a galloping lookup cost as much (1.0 ms there); this
-// reads 15,020 bytes there.
+// the builtin answers. Only the zeros' first bytes are read, not the text at every structural.
 bool RestoreMinusZeros(JsonState& s, const uint8_t* in) {
   const uint32_t* idx = s.parser.implementation->structural_indexes.get();
   const size_t n = s.parser.implementation->n_structural_indexes;
