@@ -37,36 +37,21 @@ Napi::Value Function(Napi::Env env, napi_callback callback, const char* name) {
   return Napi::Value(env, fn);
 }
 
+// One group of the tape layout as {name: value}.
+template <size_t N>
+Napi::Object LayoutGroup(Napi::Env env, const json::LayoutName (&names)[N]) {
+  Napi::Object group = Napi::Object::New(env);
+  for (const json::LayoutName& entry : names) group.Set(entry.name, Napi::Number::New(env, entry.value));
+  return group;
+}
+
 // The tape layout (json_tape_layout.h) by name: the loader compares it with the one
 // src/core/binding.ts declares and refuses a build where they differ.
 Napi::Object TapeLayout(Napi::Env env) {
-  using namespace json;
-  Napi::Object op = Napi::Object::New(env);
-  op.Set("NUM", Napi::Number::New(env, OP_NUM));
-  op.Set("STR", Napi::Number::New(env, OP_STR));
-  op.Set("CONST", Napi::Number::New(env, OP_CONST));
-  op.Set("ARR", Napi::Number::New(env, OP_ARR));
-  op.Set("OBJ", Napi::Number::New(env, OP_OBJ));
-  op.Set("OBJG", Napi::Number::New(env, OP_OBJG));
-  op.Set("NUMARR", Napi::Number::New(env, OP_NUMARR));
-  Napi::Object meta = Napi::Object::New(env);
-  meta.Set("OPS_END", Napi::Number::New(env, META_OPS_END));
-  meta.Set("DEFS_START", Napi::Number::New(env, META_DEFS_START));
-  meta.Set("DEFS_END", Napi::Number::New(env, META_DEFS_END));
-  meta.Set("NEW_KEYS", Napi::Number::New(env, META_NEW_KEYS));
-  meta.Set("RESET", Napi::Number::New(env, META_RESET));
-  meta.Set("BUFFERS", Napi::Number::New(env, META_BUFFERS));
-  meta.Set("ERROR", Napi::Number::New(env, META_ERROR));
-  meta.Set("SIZE", Napi::Number::New(env, META_SIZE));
-  Napi::Object reason = Napi::Object::New(env);
-  reason.Set("MINUS_ZERO", Napi::Number::New(env, REASON_MINUS_ZERO));
-  reason.Set("BOM", Napi::Number::New(env, REASON_BOM));
-  reason.Set("REPLACEMENT", Napi::Number::New(env, REASON_REPLACEMENT));
-  reason.Set("TOO_LARGE", Napi::Number::New(env, REASON_TOO_LARGE));
   Napi::Object layout = Napi::Object::New(env);
-  layout.Set("op", op);
-  layout.Set("meta", meta);
-  layout.Set("reason", reason);
+  layout.Set("op", LayoutGroup(env, json::kOpNames));
+  layout.Set("meta", LayoutGroup(env, json::kMetaNames));
+  layout.Set("reason", LayoutGroup(env, json::kReasonNames));
   return layout;
 }
 

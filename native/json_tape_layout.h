@@ -4,6 +4,7 @@
 // is what src/json/tape.ts reads the tape by.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace afterburner {
@@ -36,6 +37,19 @@ enum : uint32_t {
   REASON_REPLACEMENT = 102,
   REASON_TOO_LARGE = 103,
 };
+
+// The names the addon exports the layout under (jsonTapeLayout): TAPE_LAYOUT's in binding.ts.
+struct LayoutName {
+  const char* name;
+  uint32_t value;
+};
+constexpr LayoutName kOpNames[] = {{"NUM", OP_NUM}, {"STR", OP_STR},   {"CONST", OP_CONST},  {"ARR", OP_ARR},
+                                   {"OBJ", OP_OBJ}, {"OBJG", OP_OBJG}, {"NUMARR", OP_NUMARR}};
+constexpr LayoutName kMetaNames[] = {{"OPS_END", META_OPS_END}, {"DEFS_START", META_DEFS_START}, {"DEFS_END", META_DEFS_END},
+                                     {"NEW_KEYS", META_NEW_KEYS}, {"RESET", META_RESET},           {"BUFFERS", META_BUFFERS},
+                                     {"ERROR", META_ERROR},       {"SIZE", META_SIZE}};
+constexpr LayoutName kReasonNames[] = {{"MINUS_ZERO", REASON_MINUS_ZERO}, {"BOM", REASON_BOM}, {"REPLACEMENT", REASON_REPLACEMENT},
+                                       {"TOO_LARGE", REASON_TOO_LARGE}};
 
 }  // namespace json
 }  // namespace afterburner
