@@ -1,49 +1,26 @@
 /**
- * Builds JavaScript values from the compact tape that native/json.cc writes (see the op list
- * there). One N-API call per document (plus one per distinct string inside it); objects come from
+ * Builds JavaScript values from the compact tape that native/json_tape.cc writes (the op kinds and
+ * meta slots are core/binding.ts's TAPE_LAYOUT, which the loader checked against the addon's own). One N-API call per document (plus one per distinct string inside it); objects come from
  * one generated literal factory per shape, so they are fast-mode and share hidden classes.
  *
  * Every function here returns FALLBACK instead of throwing when the native side declines: the
  * callers then use the builtin, whose result and errors are the reference.
  */
-import { loadNative, type NativeBinding } from '../core/native';
+import { TAPE_LAYOUT, type NativeBinding } from '../core/binding';
+import { loadNative } from '../core/native';
 
-export interface JsonNative extends NativeBinding {
-  jsonTape(input: string | Uint8Array): unknown[] | null;
-  /** Whether V8's IsOneByte probe is in use; a boolean argument switches it off or back on. */
-  jsonOneByte(enable?: boolean): boolean;
-  /** True for a string V8 stores as one-byte (false without the probe). O(1). */
-  jsonIsOneByte(input: unknown): boolean;
-  jsonValidate(input: string | Uint8Array): number;
-  jsonGet(input: string | Uint8Array, tokens: string[]): unknown[] | null | false;
-  jsonBuffers(): [Uint32Array, Float64Array, Uint32Array];
-  jsonSetCollector(collect: (...values: unknown[]) => unknown[]): void;
-  /** [native table bytes, buffer bytes, tables' ceiling (native and JavaScript), buffers' ceiling, keys, shapes, resets, factories' estimated bytes] */
-  jsonMemory?(): number[];
-  /** Gives back the buffers kept for reuse. */
-  jsonTrim?(): void;
-}
+/** The addon's json entry points (core/binding.ts declares every export). */
+export type JsonNative = NativeBinding;
 
 export const FALLBACK: unique symbol = Symbol('afterburner.json.fallback');
 export const ABSENT: unique symbol = Symbol('afterburner.json.absent');
 
-// Op kinds and meta slots: keep in sync with native/json.cc.
-const OP_NUM = 0;
-const OP_STR = 1;
-const OP_CONST = 2;
-const OP_ARR = 3;
-const OP_OBJ = 4;
-const OP_OBJG = 5;
-const OP_NUMARR = 6;
-const OP_DICT = 7;
-const META_OPS_END = 0;
-const META_DEFS_START = 1;
-const META_DEFS_END = 2;
-const META_NEW_KEYS = 3;
-const META_RESET = 4;
-const META_BUFFERS = 5;
-/** OP_OBJG key word: set when the low bits index this document's strings instead of the key table. */
-const LOCAL_KEY = 0x80000000;
+// Op kinds and meta slots, as declared in core/binding.ts (the loader refuses an addon that differs).
+const { NUM: OP_NUM, STR: OP_STR, CONST: OP_CONST, ARR: OP_ARR, OBJ: OP_OBJ, OBJG: OP_OBJG, NUMARR: OP_NUMARR, DICT: OP_DICT } = TAPE_LAYOUT.op;
+const { OPS_END: META_OPS_END, DEFS_START: META_DEFS_START, DEFS_END: META_DEFS_END, NEW_KEYS: META_NEW_KEYS, RESET: META_RESET, BUFFERS: META_BUFFERS } =
+  TAPE_LAYOUT.meta;
+/** OP_OBJG/OP_DICT key word: set when the low bits index this document's strings instead of the key table. */
+const LOCAL_KEY = TAPE_LAYOUT.key.LOCAL;
 
 // Captured once: user code replacing these later must not change what a parse builds.
 const fromEntries = Object.fromEntries;
@@ -95,7 +72,7 @@ type Factory = (b: () => unknown) => object;
 let native: JsonNative | null | undefined;
 let ops: Uint32Array = new Uint32Array(0);
 let nums: Float64Array = new Float64Array(0);
-let meta: Uint32Array = new Uint32Array(8);
+let meta: Uint32Array = new Uint32Array(TAPE_LAYOUT.meta.SIZE);
 // Tables with spare room (see room()): the counts say how much is in use.
 let keyTable: string[] = [];
 let keyCount = 0;
@@ -351,7 +328,7 @@ function quietLook(): void {
     return;
   }
   quietTimer = undefined;
-  if (native && !busy) native.jsonTrim?.();
+  if (native && !busy) native.jsonTrim();
 }
 
 function noteCall(): void {
@@ -375,7 +352,7 @@ export interface JsonMemory {
 }
 
 export function memoryStatus(): JsonMemory | null {
-  if (!native || typeof native.jsonMemory !== 'function') return null;
+  if (!native) return null;
   const [tableBytes, bufferBytes, tableCeiling, bufferCeiling, keys, shapes, resets, factories] = native.jsonMemory();
   const tables = tableBytes + factories + keyBytes;
   return {
