@@ -16,6 +16,7 @@ import type { InstallContext, Patch, PatchStatus } from '../core/patch';
 import { builtinParse } from '../json/builtin';
 import { FALLBACK, isOneByte, jsonNative, memoryStatus, nativeParse, oneByteProbe } from '../json/tape';
 import { KeyChurn } from '../json/churn';
+import { parseGuardStatus } from '../json/index';
 import { RouteGuard, type ClassStatus, type Clock } from '../json/guard';
 
 export interface JsonRoute {
@@ -195,8 +196,10 @@ function currentStatus(): PatchStatus {
     churn: churn.status(),
     // What the native path keeps across calls, and the most it can keep (per thread).
     memory: memoryStatus(),
-    // Per class: both paths' measured costs and the current choice (json/guard.ts).
+    // Per class: both paths' measured costs and the current choice (json/guard.ts); the same for
+    // json.parse's inputs (against JSON.parse(buf.toString()) for bytes).
     classes: guardStatus(),
+    parseClasses: parseGuardStatus(),
     // False once the native path disabled itself in this thread (see disable() in json/tape.ts).
     nativePath: installed ? jsonNative() !== null : undefined,
   };
