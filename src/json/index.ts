@@ -11,7 +11,7 @@ import { invalidParameterError } from '../core/errors';
 import { ABSENT, FALLBACK, jsonNative, nativeGet, nativeParse, nativeValidate } from './tape';
 import { builtinParse } from './builtin';
 import { KeyChurn } from './churn';
-import { RouteGuard, type ClassStatus, type Clock } from './guard';
+import { parseGuard } from './parse-guard';
 
 export type Reviver = (this: unknown, key: string, value: unknown, context?: { source: string }) => unknown;
 export type JsonInput = string | Uint8Array;
@@ -47,10 +47,6 @@ const bytesMinLength = BYTES_MIN_LENGTH[process.versions.v8.split('.')[0]] ?? 20
 // Documents whose keys never repeat go to the builtin after two calls (see churn.ts).
 const churn = new KeyChurn();
 
-// Every input that may go native runs under the route guard (guard.ts), per kind (bytes or
-// string) and power-of-two size: the native path is kept only where it measures cheaper than
-// the builtin on what it replaces (`JSON.parse(buf.toString())` for bytes).
-const guard = new RouteGuard({ classes: 64 });
 const { clz32 } = Math;
 
 function nativeOrBuiltin(input: JsonInput): unknown {
@@ -71,24 +67,9 @@ export function parse(input: JsonInput, reviver?: Reviver): unknown {
   checkInput(input);
   if (typeof reviver !== 'function' && input.length >= bytesMinLength && !churn.held(input.length)) {
     const c = (typeof input === 'string' ? 32 : 0) + 31 - clz32(input.length);
-    return guard.run(c, input.length, input, true, nativeOrBuiltin, builtinOf);
+    return parseGuard.run(c, input.length, input, true, nativeOrBuiltin, builtinOf);
   }
   return builtinParse(text(input), reviver as Parameters<typeof JSON.parse>[1]);
-}
-
-/** For tests: the guard's clock (milliseconds); undefined restores the real one. */
-const realClock = guard.now;
-export function setParseGuardClock(now?: Clock): void {
-  guard.now = now ?? realClock;
-}
-
-/** The guard's classes that have seen calls (status and tests). */
-export function parseGuardStatus(): ({ input: 'bytes' | 'string'; fromLength: number } & ClassStatus)[] {
-  const out = [];
-  for (let c = 0; c < guard.classCount; c++) {
-    if (guard.seen(c)) out.push({ input: c >= 32 ? ('string' as const) : ('bytes' as const), fromLength: 2 ** (c % 32), ...guard.status(c) });
-  }
-  return out;
 }
 
 const POINTER_EXPECTED = 'an RFC 6901 JSON Pointer string ("" or starting with "/")';

@@ -16,7 +16,7 @@ import type { InstallContext, Patch, PatchStatus } from '../core/patch';
 import { builtinParse } from '../json/builtin';
 import { FALLBACK, isOneByte, jsonNative, memoryStatus, nativeParse, oneByteProbe } from '../json/tape';
 import { KeyChurn } from '../json/churn';
-import { parseGuardStatus } from '../json/index';
+import { parseGuardStatus } from '../json/parse-guard';
 import { RouteGuard, type ClassStatus, type Clock } from '../json/guard';
 
 export interface JsonRoute {
