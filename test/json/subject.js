@@ -51,8 +51,10 @@ function runs(name) {
   return has[name] && helpersRun;
 }
 
+/** The builtin's view of the input: `Buffer.from(u).toString()` ('' for a view over a detached ArrayBuffer). */
 function textOf(input) {
-  return typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString();
+  if (typeof input === 'string') return input;
+  return input.byteLength === 0 ? '' : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString();
 }
 
 /** RFC 6901 evaluation on an already-parsed value: the reference for json.get. */
