@@ -359,7 +359,7 @@ function ensureDist() {
 }
 
 function replayCommand(opts, mode, finding) {
-  const base = `npm run fuzz -- --seed ${opts.seed} --mode ${mode}${opts.sanitizers ? '' : ' --no-sanitizers'}`;
+  const base = `npm run fuzz -- --seed ${opts.seed} --mode ${mode}${opts.node ? ` --node ${opts.node}` : ''}${opts.sanitizers ? '' : ' --no-sanitizers'}`;
   if (!Number.isFinite(finding.index) || finding.index < 0) return base;
   const one = `${base} --replay ${finding.index}${finding.phase === 'worker' ? ' --worker' : ''}`;
   const prefix = finding.phase === 'main' && finding.index > finding.from ? `  (with the inputs before it in that process: ${base} --from ${finding.from} --count ${finding.index - finding.from + 1})` : '';
