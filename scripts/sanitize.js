@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run fuzz`: the addon built with AddressSanitizer and UndefinedBehaviorSanitizer (gcc's
-// libasan and libubsan) into build/sanitize/, then the seeded differential fuzz of
+// libasan and libubsan) into .cache/sanitize/, then the seeded differential fuzz of
 // test/json/sanitize-fuzz.js run on it once per mode (each its own node process, the sanitizer
 // runtimes preloaded). Any difference from the builtin, any sanitizer report, or a child that dies
 // fails the run, printing the seed, mode and input index to replay.
@@ -26,7 +26,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const outDir = path.join(root, 'build', 'sanitize');
+// Not under build/: node-gyp rebuild (npm install, build:native) deletes build/ whole.
+const outDir = path.join(root, '.cache', 'sanitize');
 const addonPath = path.join(outDir, 'afterburner.node');
 const child = path.join(root, 'test', 'json', 'sanitize-fuzz.js');
 
@@ -80,7 +81,7 @@ function usage(error) {
 // ---------------------------------------------------------------------------------------------
 // Build: binding.gyp's own sources, include dirs, defines and C++ flags (so the sanitizer build
 // is the shipped code), plus the defines and flags node-gyp's common.gypi adds, compiled by g++
-// directly: one object per source under build/sanitize/, rebuilt when a source or a header it
+// directly: one object per source under .cache/sanitize/, rebuilt when a source or a header it
 // includes (gcc -MMD) or the command line changed.
 
 function readGyp() {
