@@ -233,13 +233,17 @@ function runChild(nodeBin, mode, args, opts, timeoutMs) {
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => {
-      // Keep the head (where a report starts) and the tail, not megabytes of a runaway child.
+      // The first megabyte (a report is printed as the child stops), not all of a runaway child's.
       stderr = stderr.length < 1 << 20 ? stderr + d : stderr;
     });
-    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      p.kill('SIGKILL');
+    }, timeoutMs);
     p.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut: signal === 'SIGKILL' });
+      resolve({ code, signal, stdout, stderr, timedOut });
     });
   });
 }
