@@ -382,7 +382,14 @@ function report(results, opts, wall) {
     console.log(`${r.mode.padEnd(9)} ${String(r.inputs).padStart(7)}  ${r.loopSeconds.toFixed(0).padStart(6)}  ${rate.padStart(8)}  ${routes.padStart(27)}  ${String(r.info?.jsonIndex ?? '?').padEnd(8)}  ${String(r.restarts).padStart(8)}  ${r.findings.length}`);
   }
   const total = results.reduce((n, r) => n + r.inputs, 0);
-  console.log(`sanitize: ${total} inputs in ${wall.toFixed(0)} s (seed ${opts.seed}); families ${JSON.stringify(results[0]?.families ?? {})}`);
+  const sum = (key) => {
+    const out = {};
+    for (const r of results) for (const [k, v] of Object.entries(r[key])) out[k] = (out[k] ?? 0) + v;
+    return JSON.stringify(out);
+  };
+  console.log(`sanitize: ${total} inputs in ${wall.toFixed(0)} s (seed ${opts.seed})`);
+  console.log(`  families ${sum('families')}`);
+  console.log(`  forms    ${sum('forms')}`);
   for (const r of results) {
     for (const f of r.findings) {
       console.log(`\n[${r.mode}] ${f.kind} (${f.count}x), first at ${f.phase} input ${f.index}${f.family ? ` (${f.family}, ${f.form})` : ''}: ${f.signature}`);
