@@ -1062,7 +1062,8 @@ napi_value EmitTape(napi_env env, JsonState& s, const uint8_t* in, size_t start,
     s.meta[META_ERROR] = REASON_TOO_LARGE;
     return null;
   }
-  std::memcpy(s.ops + opsEnd, s.defs.data(), s.defs.size() * sizeof(uint32_t));
+  // defs.data() is null until a thread's first object: memcpy from null is undefined even for 0 bytes.
+  if (s.defs.size()) std::memcpy(s.ops + opsEnd, s.defs.data(), s.defs.size() * sizeof(uint32_t));
   s.meta[META_OPS_END] = static_cast<uint32_t>(opsEnd);
   s.meta[META_DEFS_START] = static_cast<uint32_t>(opsEnd);
   s.meta[META_DEFS_END] = static_cast<uint32_t>(opsEnd + s.defs.size());

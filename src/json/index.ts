@@ -21,6 +21,9 @@ function isBytes(input: unknown): input is Uint8Array {
 
 /** What `buf.toString()` gives: UTF-8 with U+FFFD for invalid sequences, no BOM stripping. */
 function decode(bytes: Uint8Array): string {
+  // No bytes (an empty view, or one over a detached or shrunk ArrayBuffer): the empty text, as
+  // Buffer.from(u).toString() gives it. Buffer.from(u.buffer, ...) would throw a TypeError on a detached one.
+  if (bytes.byteLength === 0) return '';
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // No argument: Buffer#toString's own fast path for UTF-8 (an explicit 'utf8' takes a slower one).
   return buf.toString();
