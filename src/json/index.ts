@@ -22,7 +22,8 @@ function isBytes(input: unknown): input is Uint8Array {
 
 /** What `buf.toString()` gives: UTF-8 with U+FFFD for invalid sequences, no BOM stripping. */
 function decode(bytes: Uint8Array): string {
-  // A view over a detached (transferred) ArrayBuffer reads as empty, as Buffer.from(view) does.
+  // No bytes (an empty view, or one over a detached or shrunk ArrayBuffer): the empty text, as
+  // Buffer.from(u).toString() gives it. Buffer.from(u.buffer, ...) would throw a TypeError on a detached one.
   if (bytes.byteLength === 0) return '';
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // No argument: Buffer#toString's own fast path for UTF-8 (an explicit 'utf8' takes a slower one).

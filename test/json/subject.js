@@ -52,8 +52,10 @@ function runs(name) {
   return has[name] && helpersRun;
 }
 
+/** The builtin's view of the input: `Buffer.from(u).toString()` ('' for a view over a detached ArrayBuffer). */
 function textOf(input) {
-  return typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString();
+  if (typeof input === 'string') return input;
+  return input.byteLength === 0 ? '' : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString();
 }
 
 const PAD = 4096;
@@ -135,4 +137,4 @@ function pointersFor(value, limit = 6) {
   return out;
 }
 
-module.exports = { ab, builtinParse, installJson, uninstall, helpers, has, runs, setHelpersOn, check, pointersFor, textOf };
+module.exports = { ab, builtinParse, installJson, uninstall, helpers, has, runs, setHelpersOn, check, pointersFor, pointerGet, textOf };
