@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import { EnvReader, OFF_WORDS, ON_WORDS, type Env } from '../core/config';
+import { liveAllocator } from './allocator';
 import { memoryLimit, parseSize, type MemoryLimit } from './limits';
 import { flagsInEffect, numericFlag, runningMajor, youngGeneration, type FlagsInEffect, type YoungGeneration } from './runtime';
 
@@ -52,6 +53,11 @@ export interface PlanInput {
   major: number;
   /** Threads that call malloc (from UV_THREADPOOL_SIZE and --v8-pool-size); defaults to node's own defaults. */
   threads?: MallocThreads;
+  /**
+   * The malloc the process runs (or will be started) with: glibc/musl for the C library's, else a
+   * replacement (jemalloc, mimalloc, ...), for which glibc's arena limit and trim mean nothing.
+   */
+  allocator?: string;
 }
 
 /** The threads that allocate with malloc, and how many of them can run at the same time. */
@@ -315,8 +321,12 @@ export function makePlan(input: PlanInput): Plan {
   // glibc arenas: one 64 MB-reserving arena per busy thread by default (8 x cores).
   const glibcDefault = 8 * cpus;
   const perArena = ARENA_THREADS_PER_ARENA[profile];
+  const replacement = input.allocator !== undefined && input.allocator !== 'glibc' && input.allocator !== 'musl' ? input.allocator : undefined;
+  const notGlibc = `malloc is ${replacement}, which has its own arenas and returns freed memory itself: MALLOC_ARENA_MAX and malloc_trim are glibc's and would change nothing`;
   settings.push(
-    glibcDefault > sizes.arenaMax
+    replacement !== undefined
+      ? { key: 'arena-max', text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`, stage: 'run', decision: 'left alone', reason: 'limit glibc arenas', because: notGlibc }
+      : glibcDefault > sizes.arenaMax
       ? {
           key: 'arena-max',
           text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
@@ -341,7 +351,9 @@ export function makePlan(input: PlanInput): Plan {
         },
   );
   settings.push(
-    sizes.trimIntervalS > 0
+    replacement !== undefined && sizes.trimIntervalS > 0
+      ? { key: 'trim', text: 'malloc_trim when idle', stage: 'run', decision: 'left alone', reason: 'return freed C-heap memory', because: notGlibc }
+      : sizes.trimIntervalS > 0
       ? {
           key: 'trim',
           text: `malloc_trim when idle after a major GC (every ${sizes.trimIntervalS} s at most)`,
@@ -359,11 +371,11 @@ export function makePlan(input: PlanInput): Plan {
           because: 'the throughput profile keeps freed memory for reuse',
         },
   );
-  return { ...input, threads, settings, arenaMax: sizes.arenaMax, trimIntervalS: sizes.trimIntervalS };
+  return { ...input, threads, settings, arenaMax: sizes.arenaMax, trimIntervalS: replacement !== undefined ? 0 : sizes.trimIntervalS };
 }
 
 /** Plan for the running process (or a faked memory limit / flags / CPU count in tests). */
-export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryLimit; flags?: FlagsInEffect; heapSizeLimit?: number; cpus?: number } = {}): Plan {
+export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryLimit; flags?: FlagsInEffect; heapSizeLimit?: number; cpus?: number; allocator?: string } = {}): Plan {
   const env = options.env ?? process.env;
   const flags = options.flags ?? flagsInEffect(process.execArgv, env.NODE_OPTIONS);
   const cpus = options.cpus ?? (os.availableParallelism?.() ?? os.cpus().length);
@@ -375,6 +387,7 @@ export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryL
     cpus,
     major: runningMajor(),
     threads: mallocThreads(env, flags, cpus),
+    allocator: options.allocator ?? liveAllocator().name,
   });
 }
 
