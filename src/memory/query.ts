@@ -142,7 +142,7 @@ function instances(type: unknown, options: unknown, name: string): { label: stri
     for (const obj of objectsWithPrototype(prototype)) {
       if (seen.has(obj)) continue;
       seen.add(obj);
-      if (opts.exact ? Object.getPrototypeOf(obj) !== prototype : isPrototypeObject(obj)) continue;
+      if ((opts.exact && Object.getPrototypeOf(obj) !== prototype) || isPrototypeObject(obj)) continue;
       objects.push(obj);
     }
   }
