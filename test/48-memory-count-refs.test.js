@@ -146,7 +146,7 @@ test('refsDot draws what an object holds: properties, elements, captured variabl
 test('render() turns refsDot/backrefsDot output into SVG with no dot on PATH, loading Graphviz only then', () => {
   const code = `
     const { memory } = require(${JSON.stringify(ROOT)});
-    const which = require('node:child_process').spawnSync('sh', ['-c', 'command -v dot'], { encoding: 'utf8' });
+    const which = require('node:child_process').spawnSync('/bin/sh', ['-c', 'command -v dot'], { encoding: 'utf8' });
     const loaded = () => Object.keys(require.cache).some((f) => f.includes('@viz-js'));
     class Holder { constructor() { this.child = { name: 'x' }; this.list = [1, 2]; } }
     const h = new Holder();
@@ -159,6 +159,7 @@ test('render() turns refsDot/backrefsDot output into SVG with no dot on PATH, lo
       const svgBack = await memory.render(back.dot);
       let bad;
       try { await memory.render('digraph { a -> '); } catch (e) { bad = e.message; }
+      if (which.error) throw which.error;
       console.log(JSON.stringify({ dotOnPath: which.stdout.trim(), before, afterDot, after: loaded(), svg, svgBack, refsNodes: refs.nodes, backNodes: back.nodes, bad }));
     })();`;
   // PATH holds only node's own directory: no system Graphviz can be found.

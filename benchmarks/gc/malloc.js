@@ -3,7 +3,8 @@
 // Allocator benchmark: retained RSS after a burst of allocation-heavy requests and then idle, and
 // throughput, per C allocator and gc profile. Each variant is its own server process
 // (malloc-server.js) started the way a user would; this process is the client.
-//   node benchmarks/gc/malloc.js [--quick] [--rounds n] [--requests n] [--idle s]
+//   node benchmarks/gc/malloc.js [--quick] [--rounds n] [--requests n] [--idle s] [--only text,text]
+// (--only keeps the variants whose name contains one of the texts; the first kept one is the base)
 // Per round and variant: start the server, 40 warm-up requests, RSS "before"; the burst (a fixed
 // number of requests, 32 in flight, bodies of 2-400 KB, every one different); RSS at the end of
 // the burst; then the server sits idle and RSS is read after 10 s and after `--idle` seconds
@@ -32,11 +33,13 @@ const rounds = opt('--rounds', quick ? 1 : 3);
 const requests = opt('--requests', quick ? 300 : 600);
 const idleS = opt('--idle', quick ? 12 : 35);
 const CONCURRENCY = 32;
+const onlyIndex = args.indexOf('--only');
+const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined;
 
 function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('AFTERBURNER') && !['NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'LD_PRELOAD', 'BENCH_JSON_OUT'].includes(k)) env[k] = v;
+    if (!k.startsWith('AFTERBURNER') && !k.startsWith('MIMALLOC_') && !['NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_CONF', 'LD_PRELOAD', 'BENCH_JSON_OUT'].includes(k)) env[k] = v;
   }
   return { ...env, AFTERBURNER_LOG: 'silent', AFTERBURNER_JSON: '0', AFTERBURNER_TIMERS: '0', AFTERBURNER_WEAK: '0', ...extra };
 }
@@ -49,6 +52,13 @@ const VARIANTS = {
   'jemalloc, no tuning': () => (have('jemalloc') ? { args: [SERVER], env: cleanEnv({ LD_PRELOAD: resolveAllocator({ AFTERBURNER_MALLOC: 'jemalloc' }).library }) } : undefined),
   'jemalloc, balanced': () => (have('jemalloc') ? { args: [BIN, '--profile', 'balanced', SERVER], env: cleanEnv({ AFTERBURNER_MALLOC: 'jemalloc' }) } : undefined),
   'mimalloc, balanced': () => (have('mimalloc') ? { args: [BIN, '--profile', 'balanced', SERVER], env: cleanEnv({ AFTERBURNER_MALLOC: 'mimalloc' }) } : undefined),
+  // Tunings of the allocators' own return of freed memory: jemalloc purges dirty pages only when
+  // it is called (an idle process never is) unless its background thread runs; mimalloc 2.0
+  // delays resetting freed pages by 100 ms, also on its next call.
+  'jemalloc, balanced, MALLOC_CONF=background_thread:true': () =>
+    have('jemalloc') ? { args: [BIN, '--profile', 'balanced', SERVER], env: cleanEnv({ AFTERBURNER_MALLOC: 'jemalloc', MALLOC_CONF: 'background_thread:true' }) } : undefined,
+  'mimalloc, balanced, MIMALLOC_RESET_DELAY=0': () =>
+    have('mimalloc') ? { args: [BIN, '--profile', 'balanced', SERVER], env: cleanEnv({ AFTERBURNER_MALLOC: 'mimalloc', MIMALLOC_RESET_DELAY: '0' }) } : undefined,
 };
 
 // Request bodies: 48 gzipped documents of 2 KB-1 MB (sizes spread geometrically), shuffled per request.
@@ -135,7 +145,7 @@ function memoryUsage(port) {
 }
 
 async function main() {
-  const names = Object.keys(VARIANTS).filter((v) => VARIANTS[v]() !== undefined);
+  const names = Object.keys(VARIANTS).filter((v) => VARIANTS[v]() !== undefined && (!only || only.some((o) => v.includes(o))));
   const skipped = Object.keys(VARIANTS).filter((v) => !names.includes(v));
   const samples = Object.fromEntries(names.map((v) => [v, []]));
   const idling = [];
