@@ -23,7 +23,7 @@ fs.writeFileSync(
   `const ab = require(${JSON.stringify(ROOT)});
    const m = ab.gc.memory();
    const gc = ab.status().gc;
-   console.log(JSON.stringify({ pid: process.pid, allocator: m.allocator, arenas: m.arenas, notes: m.notes, leftAlone: gc.leftAlone.map((s) => s.setting + ': ' + s.because), preload: process.env.LD_PRELOAD || null, arenaEnv: process.env.MALLOC_ARENA_MAX || null }));
+   console.log(JSON.stringify({ pid: process.pid, allocator: m.allocator, arenas: m.arenas, notes: m.notes, leftAlone: gc.leftAlone.map((s) => s.setting + ': ' + s.because), preload: process.env.LD_PRELOAD || null, arenaEnv: process.env.MALLOC_ARENA_MAX || null, mallocConf: process.env.MALLOC_CONF || null }));
    process.stdin.resume(); process.stdin.on('end', () => process.exit(0));`,
 );
 
@@ -42,6 +42,12 @@ function launch(args, env) {
       child.reported = true;
       const info = JSON.parse(out.slice(0, nl));
       const maps = fs.readFileSync(`/proc/${info.pid}/maps`, 'utf8');
+      // Thread names, polled for up to 2 s: jemalloc starts its background threads lazily.
+      const threads = () => fs.readdirSync(`/proc/${info.pid}/task`).map((t) => fs.readFileSync(`/proc/${info.pid}/task/${t}/comm`, 'utf8').trim());
+      const deadline = Date.now() + 2000;
+      let names = threads();
+      while (info.allocator.name === 'jemalloc' && !names.includes('jemalloc_bg_thd') && Date.now() < deadline) names = threads();
+      info.threads = names;
       child.stdin.end();
       child.on('exit', (code) => {
         clearTimeout(timer);
@@ -74,6 +80,8 @@ for (const name of ['jemalloc', 'mimalloc']) {
     assert.equal(fs.realpathSync(info.allocator.library), fs.realpathSync(library));
     assert.equal(info.arenas, null, 'glibc arena figures are not reported under another allocator');
     assert.equal(info.arenaEnv, null, 'no MALLOC_ARENA_MAX: it is glibc-only');
+    assert.equal(info.mallocConf, name === 'jemalloc' ? 'background_thread:true' : null);
+    if (name === 'jemalloc') assert.ok(info.threads.includes('jemalloc_bg_thd'), `jemalloc's background purge thread runs: ${info.threads.join(',')}`);
     assert.ok(info.leftAlone.some((s) => s.startsWith('MALLOC_ARENA_MAX') && s.includes(`malloc is ${name}`)), info.leftAlone.join('\n'));
     assert.ok(info.leftAlone.some((s) => s.startsWith('malloc_trim') && s.includes(`malloc is ${name}`)), info.leftAlone.join('\n'));
   });
@@ -135,13 +143,22 @@ test('by name, a missing package is named with the install command for Debian/Ub
   assert.deepEqual(internal.resolveAllocator({}, undefined).warnings, []);
 });
 
-test('an allocator already in LD_PRELOAD is kept; other preloads stay after ours', () => {
+test('an allocator already in LD_PRELOAD is kept; other preloads stay after ours; jemalloc gets its background thread', () => {
   const choice = { allocator: 'jemalloc', library: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2', source: 'AFTERBURNER_MALLOC=jemalloc', warnings: [] };
   assert.deepEqual(internal.preloadEnv(choice, { LD_PRELOAD: '/opt/libtcmalloc_minimal.so.4' }), {
-    note: 'LD_PRELOAD already preloads /opt/libtcmalloc_minimal.so.4: kept, /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 not added (AFTERBURNER_MALLOC=jemalloc ignored)',
+    env: {},
+    notes: ['LD_PRELOAD already preloads /opt/libtcmalloc_minimal.so.4: kept, /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 not added (AFTERBURNER_MALLOC=jemalloc ignored)'],
   });
-  assert.deepEqual(internal.preloadEnv(choice, { LD_PRELOAD: '/opt/libtrace.so' }), { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:/opt/libtrace.so' });
-  assert.deepEqual(internal.preloadEnv({ ...choice, library: undefined }, {}), {});
+  assert.deepEqual(internal.preloadEnv(choice, { LD_PRELOAD: '/opt/libtrace.so' }), {
+    env: { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:/opt/libtrace.so', MALLOC_CONF: 'background_thread:true' },
+    notes: [],
+  });
+  assert.deepEqual(internal.preloadEnv(choice, { MALLOC_CONF: 'narenas:2' }), {
+    env: { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2' },
+    notes: ['MALLOC_CONF=narenas:2 from the environment kept (jemalloc returns idle memory only with background_thread:true)'],
+  });
+  assert.deepEqual(internal.preloadEnv({ ...choice, allocator: 'mimalloc', library: '/usr/lib/libmimalloc.so.2' }, {}), { env: { LD_PRELOAD: '/usr/lib/libmimalloc.so.2' }, notes: [] });
+  assert.deepEqual(internal.preloadEnv({ ...choice, library: undefined }, {}), { env: {}, notes: [] });
 });
 
 test('the live allocator is read from the memory map: preloaded, linked, glibc or musl', () => {
@@ -157,6 +174,7 @@ test('afterburner env prints the LD_PRELOAD line for the allocator and drops the
   assert.equal(run.status, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
   assert.ok(lines.includes(`LD_PRELOAD=${internal.findLibrary('jemalloc')}`), run.stdout);
+  assert.ok(lines.includes('MALLOC_CONF=background_thread:true'), run.stdout);
   assert.ok(!lines.some((l) => l.startsWith('MALLOC_ARENA_MAX=')), run.stdout);
   assert.ok(lines.some((l) => l.includes('MALLOC_ARENA_MAX') && l.includes('left alone: malloc is jemalloc')), run.stdout);
 

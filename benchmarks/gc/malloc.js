@@ -3,7 +3,7 @@
 // Allocator benchmark: retained RSS after a burst of allocation-heavy requests and then idle, and
 // throughput, per C allocator and gc profile. Each variant is its own server process
 // (malloc-server.js) started the way a user would; this process is the client.
-//   node benchmarks/gc/malloc.js [--quick] [--rounds n] [--requests n] [--idle s] [--only text,text]
+//   node benchmarks/gc/malloc.js [--quick] [--rounds n] [--requests n] [--idle s] [--only 'text|text']
 // (--only keeps the variants whose name contains one of the texts; the first kept one is the base)
 // Per round and variant: start the server, 40 warm-up requests, RSS "before"; the burst (a fixed
 // number of requests, 32 in flight, bodies of 2-400 KB, every one different); RSS at the end of
@@ -34,7 +34,7 @@ const requests = opt('--requests', quick ? 300 : 600);
 const idleS = opt('--idle', quick ? 12 : 35);
 const CONCURRENCY = 32;
 const onlyIndex = args.indexOf('--only');
-const only = onlyIndex >= 0 ? args[onlyIndex + 1].split(',') : undefined;
+const only = onlyIndex >= 0 ? args[onlyIndex + 1].split('|') : undefined;
 
 function cleanEnv(extra = {}) {
   const env = {};

@@ -174,8 +174,11 @@ function allocatorLines(malloc: AllocatorChoice, env: NodeJS.ProcessEnv): string
   if (malloc.warnings.length) return malloc.warnings.map((w) => `# malloc: ${w}`);
   if (!malloc.library) return [];
   const preload = preloadEnv(malloc, env);
-  if (preload.note) return [`# malloc: ${preload.note}`];
-  return [`# malloc: ${malloc.allocator} (${malloc.source}), preloaded from ${malloc.library}; the image needs the same package at the same path`, `LD_PRELOAD=${preload.LD_PRELOAD}`];
+  const lines = preload.notes.map((n) => `# malloc: ${n}`);
+  if (!preload.env.LD_PRELOAD) return lines;
+  lines.push(`# malloc: ${malloc.allocator} (${malloc.source}), preloaded from ${malloc.library}; the image needs the same package at the same path`);
+  for (const [k, v] of Object.entries(preload.env)) lines.push(`${k}=${v}`);
+  return lines;
 }
 
 /** The exact command and environment the launcher would start. Exported for tests. */
@@ -184,8 +187,8 @@ export function buildLaunch(options: LaunchOptions, env: NodeJS.ProcessEnv = pro
   const childEnv: NodeJS.ProcessEnv = { ...env, AFTERBURNER_GC: r.enabled ? r.profile : 'off' };
   const notes: string[] = [];
   const preload = preloadEnv(r.malloc, env);
-  if (preload.LD_PRELOAD) childEnv.LD_PRELOAD = preload.LD_PRELOAD;
-  if (preload.note) notes.push(preload.note);
+  Object.assign(childEnv, preload.env);
+  notes.push(...preload.notes);
   let lines: StartLines = { nodeOptions: [], nodeArgs: [], env: {} };
   if (r.enabled) lines = startLines(planForTarget(r.profile, runningMajor(), env, undefined, undefined, r.malloc.allocator));
   for (const [k, v] of Object.entries(lines.env)) {
