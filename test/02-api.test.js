@@ -94,8 +94,8 @@ test('each namespace exports its helpers and nothing else (internals stay reacha
     json: ['get', 'nativeAvailable', 'parse', 'validate'],
     timers: ['Condition', 'Event', 'alignedExpiry', 'report', 'reportEnabled', 'sleep', 'waitFor'],
     gc: ['PROFILES', 'envLines', 'memory', 'plan', 'setFlag', 'stats'],
-    weak: ['WeakValueMap', 'onWeak', 'weakHandler', 'weakListenerStats'],
-    memory: ['backrefsDot', 'expectCollected', 'forceGC', 'gcMode', 'growth', 'leaks', 'mostCommonTypes', 'resetGrowth', 'retainerChain', 'toDot'],
+    weak: ['IterableWeakSet', 'WeakValueMap', 'onWeak', 'proxy', 'weakHandler', 'weakListenerStats'],
+    memory: ['backrefsDot', 'byType', 'count', 'expectCollected', 'forceGC', 'gcMode', 'growth', 'leaks', 'mostCommonTypes', 'refsDot', 'render', 'resetGrowth', 'retainerChain', 'toDot'],
   });
   assert.deepEqual(Object.keys(ab).sort(), ['gc', 'install', 'json', 'memory', 'status', 'timers', 'uninstall', 'weak']);
 });

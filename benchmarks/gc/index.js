@@ -9,7 +9,8 @@
 // Variants: no tuning; the arena limit alone (MALLOC_ARENA_MAX in the environment, nothing else:
 // threadpool workloads); each profile through the launcher (start-time + run-time parts); the
 // register alone (run-time part only). Ratios are against no tuning. Then where VSZ goes (from
-// /proc/self/maps) and the launcher's startup cost.
+// /proc/self/maps) and the launcher's startup cost. The allocators (glibc, jemalloc, mimalloc) are
+// compared on an HTTP service by malloc.js, run on its own (a full run takes 5-9 minutes).
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { median, report } = require('../lib/harness');

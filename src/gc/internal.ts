@@ -11,3 +11,4 @@ export { RUNTIME_FLAG_ALLOW_LIST, refusal as runtimeFlagRefusal, appliedRuntimeF
 export { startLines } from './lines';
 export { parseArgs as parseLauncherArgs, buildLaunch } from './launcher';
 export type { TrimStats } from './trim';
+export { resolveAllocator, preloadEnv, liveAllocator, libraryDirs, findLibrary, unusableLibrary, PACKAGES as ALLOCATOR_PACKAGES } from './allocator';

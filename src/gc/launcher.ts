@@ -1,10 +1,11 @@
 /**
  * The `afterburner` bin: starts node with a profile's start-time settings (V8 heap flags,
- * MALLOC_ARENA_MAX) and the register preloaded, which the register alone cannot do.
+ * MALLOC_ARENA_MAX, the allocator AFTERBURNER_MALLOC names, preloaded) and the register preloaded,
+ * which the register alone cannot do.
  *
- *   afterburner [--profile p] <script> [args...]     node <flags> --require <register> <script> [args...]
- *   afterburner [--profile p] -- <command> [args...] <command> with NODE_OPTIONS/MALLOC_ARENA_MAX set
- *   afterburner env [--profile p] [--node <major>] [--memory <size>] [--cpus <n>]
+ *   afterburner [--profile p] [--malloc a] <script> [args...]     node <flags> --require <register> <script> [args...]
+ *   afterburner [--profile p] [--malloc a] -- <command> [args...] <command> with NODE_OPTIONS/MALLOC_ARENA_MAX/LD_PRELOAD set
+ *   afterburner env [--profile p] [--malloc a] [--node <major>] [--memory <size>] [--cpus <n>]
  *
  * The launcher replaces itself with the target (process.execve: same pid, stdio and signals need
  * no forwarding) where node has it; otherwise a child with inherited stdio, every catchable signal
@@ -14,6 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { preloadEnv, resolveAllocator, type AllocatorChoice } from './allocator';
 import { memoryLimit, parseSize, type MemoryLimit } from './limits';
 import { startLines, type StartLines } from './lines';
 import { PROFILE_INTENT, PROFILES, makePlan, planFor, resolveProfile, type Plan, type Profile } from './profiles';
@@ -32,6 +34,8 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
 
 export interface LaunchOptions {
   profile?: string;
+  /** --malloc: glibc|system|jemalloc|mimalloc or a library path (else AFTERBURNER_MALLOC). */
+  malloc?: string;
   mode: 'script' | 'command' | 'env' | 'help';
   rest: string[];
   node?: number;
@@ -40,10 +44,11 @@ export interface LaunchOptions {
 }
 
 const USAGE = `usage:
-  afterburner [--profile throughput|balanced|memory|off] <script> [args...]
-  afterburner [--profile p] -- <command> [args...]
-  afterburner env [--profile p] [--node <major>] [--memory <size, e.g. 512m>] [--cpus <n>]
-The profile defaults to AFTERBURNER_GC, else balanced.`;
+  afterburner [--profile throughput|balanced|memory|off] [--malloc glibc|jemalloc|mimalloc] <script> [args...]
+  afterburner [--profile p] [--malloc a] -- <command> [args...]
+  afterburner env [--profile p] [--malloc a] [--node <major>] [--memory <size, e.g. 512m>] [--cpus <n>]
+The profile defaults to AFTERBURNER_GC, else balanced; the allocator to AFTERBURNER_MALLOC, else glibc
+(jemalloc and mimalloc are preloaded from the system's packages: libjemalloc2, libmimalloc2.0).`;
 
 export function parseArgs(argv: readonly string[]): LaunchOptions {
   const out: LaunchOptions = { mode: 'help', rest: [] };
@@ -63,6 +68,7 @@ export function parseArgs(argv: readonly string[]): LaunchOptions {
       return v;
     };
     if (a === '--profile' || a.startsWith('--profile=')) out.profile = value('--profile');
+    else if (a === '--malloc' || a.startsWith('--malloc=')) out.malloc = value('--malloc');
     else if (sub && (a === '--node' || a.startsWith('--node='))) {
       const major = Number(value('--node'));
       if (!Number.isInteger(major) || major < 20) throw new Error(`--node expects a Node major version (20, 22, 24, 26), got ${JSON.stringify(argv[i])}`);
@@ -94,20 +100,22 @@ export function parseArgs(argv: readonly string[]): LaunchOptions {
 interface Resolved {
   enabled: boolean;
   profile: Profile;
+  malloc: AllocatorChoice;
   warnings: string[];
 }
 
 function resolve(options: LaunchOptions, env: NodeJS.ProcessEnv): Resolved {
   const r = resolveProfile(env, options.profile);
-  return { enabled: r.enabled, profile: r.profile, warnings: r.warnings };
+  const malloc = resolveAllocator(env, options.malloc);
+  return { enabled: r.enabled, profile: r.profile, malloc, warnings: [...r.warnings, ...malloc.warnings] };
 }
 
 /** The plan for a target major: read from this runtime when it is the one running, else from measured defaults. */
-export function planForTarget(profile: Profile, major: number, env: NodeJS.ProcessEnv, memory?: MemoryLimit, cpus?: number): Plan {
+export function planForTarget(profile: Profile, major: number, env: NodeJS.ProcessEnv, memory?: MemoryLimit, cpus?: number, allocator = 'glibc'): Plan {
   const flags = flagsInEffect([], env.NODE_OPTIONS);
   const mem = memory ?? memoryLimit({ env });
-  if (major === runningMajor()) return planFor(profile, { env, flags, memory: mem, cpus });
-  const own = planFor(profile, { env, flags, memory: mem, cpus });
+  if (major === runningMajor()) return planFor(profile, { env, flags, memory: mem, cpus, allocator });
+  const own = planFor(profile, { env, flags, memory: mem, cpus, allocator });
   const semi = MEASURED_SEMI_SPACE_MB[major] ?? MEASURED_SEMI_SPACE_MB[26];
   const young: YoungGeneration = {
     maxSemiSpaceMB: semi,
@@ -115,7 +123,7 @@ export function planForTarget(profile: Profile, major: number, env: NodeJS.Proce
     heapSizeLimitMB: own.young.oldSpaceMB + 3 * semi,
     oldSpaceMB: own.young.oldSpaceMB,
   };
-  return makePlan({ profile, memory: mem, young, flags, cpus: own.cpus, major, threads: own.threads });
+  return makePlan({ profile, memory: mem, young, flags, cpus: own.cpus, major, threads: own.threads, allocator });
 }
 
 function registerSpecifier(cwd: string): string {
@@ -128,18 +136,20 @@ function registerSpecifier(cwd: string): string {
 }
 
 /** `afterburner env` output: lines the target version accepts, and comments for the rest. */
-export function envLines(options: { profile: Profile; enabled: boolean; major?: number; memory?: string; cpus?: number; env?: NodeJS.ProcessEnv; cwd?: string }): string[] {
+export function envLines(options: { profile: Profile; enabled: boolean; major?: number; memory?: string; cpus?: number; env?: NodeJS.ProcessEnv; cwd?: string; malloc?: string }): string[] {
   const env = options.env ?? process.env;
   const major = options.major ?? runningMajor();
   const register = registerSpecifier(options.cwd ?? process.cwd());
-  if (!options.enabled) return ['# afterburner gc profile: off (no gc settings)', `NODE_OPTIONS="--require ${register}"`, 'AFTERBURNER_GC=off'];
+  const malloc = resolveAllocator(env, options.malloc);
+  const mallocLines = allocatorLines(malloc, env);
+  if (!options.enabled) return ['# afterburner gc profile: off (no gc settings)', `NODE_OPTIONS="--require ${register}"`, 'AFTERBURNER_GC=off', ...mallocLines];
   let memory: MemoryLimit | undefined;
   if (options.memory !== undefined) {
     const bytes = parseSize(options.memory);
     if (bytes === undefined) throw new Error(`--memory expects a size of at least 16 MB such as 512m or 2g, got ${JSON.stringify(options.memory)}`);
     memory = { bytes, source: `--memory ${options.memory}` };
   }
-  const plan = planForTarget(options.profile, major, env, memory, options.cpus);
+  const plan = planForTarget(options.profile, major, env, memory, options.cpus, malloc.allocator);
   const lines = startLines(plan, major);
   const out: string[] = [];
   out.push(`# afterburner gc profile "${plan.profile}" for Node ${major}: ${PROFILE_INTENT[plan.profile]}`);
@@ -151,6 +161,7 @@ export function envLines(options: { profile: Profile; enabled: boolean; major?: 
   out.push(`NODE_OPTIONS="${['--require', register, ...lines.nodeOptions].join(' ')}"`);
   for (const [k, v] of Object.entries(lines.env)) out.push(`${k}=${v}`);
   out.push(`AFTERBURNER_GC=${plan.profile}`);
+  out.push(...mallocLines);
   if (lines.nodeArgs.length) {
     out.push(`# node's command line only (NODE_OPTIONS refuses them on Node ${major}); add them to the node command:`);
     out.push(`#   node ${lines.nodeArgs.join(' ')} <script>   (or start with: npx afterburner --profile ${plan.profile} <script>)`);
@@ -158,25 +169,40 @@ export function envLines(options: { profile: Profile; enabled: boolean; major?: 
   return out;
 }
 
+/** `afterburner env`'s allocator lines: LD_PRELOAD for jemalloc/mimalloc, or why there is none. */
+function allocatorLines(malloc: AllocatorChoice, env: NodeJS.ProcessEnv): string[] {
+  if (malloc.warnings.length) return malloc.warnings.map((w) => `# malloc: ${w}`);
+  if (!malloc.library) return [];
+  const preload = preloadEnv(malloc, env);
+  const lines = preload.notes.map((n) => `# malloc: ${n}`);
+  if (!preload.env.LD_PRELOAD) return lines;
+  lines.push(`# malloc: ${malloc.allocator} (${malloc.source}), preloaded from ${malloc.library}; the image needs the same package at the same path`);
+  for (const [k, v] of Object.entries(preload.env)) lines.push(`${k}=${v}`);
+  return lines;
+}
+
 /** The exact command and environment the launcher would start. Exported for tests. */
-export function buildLaunch(options: LaunchOptions, env: NodeJS.ProcessEnv = process.env): { file: string; args: string[]; env: NodeJS.ProcessEnv; notes: string[]; warnings: string[] } {
+export function buildLaunch(options: LaunchOptions, env: NodeJS.ProcessEnv = process.env): { file: string; args: string[]; env: NodeJS.ProcessEnv; notes: string[]; warnings: string[]; malloc: AllocatorChoice } {
   const r = resolve(options, env);
   const childEnv: NodeJS.ProcessEnv = { ...env, AFTERBURNER_GC: r.enabled ? r.profile : 'off' };
   const notes: string[] = [];
+  const preload = preloadEnv(r.malloc, env);
+  Object.assign(childEnv, preload.env);
+  notes.push(...preload.notes);
   let lines: StartLines = { nodeOptions: [], nodeArgs: [], env: {} };
-  if (r.enabled) lines = startLines(planForTarget(r.profile, runningMajor(), env));
+  if (r.enabled) lines = startLines(planForTarget(r.profile, runningMajor(), env, undefined, undefined, r.malloc.allocator));
   for (const [k, v] of Object.entries(lines.env)) {
     if (env[k] === undefined || env[k] === '') childEnv[k] = v;
     else notes.push(`${k}=${env[k]} from the environment kept (the profile would set ${v})`);
   }
   if (options.mode === 'script') {
     const args = [...lines.nodeOptions, ...lines.nodeArgs, '--require', REGISTER, ...options.rest];
-    return { file: process.execPath, args, env: childEnv, notes, warnings: r.warnings };
+    return { file: process.execPath, args, env: childEnv, notes, warnings: r.warnings, malloc: r.malloc };
   }
   const extra = ['--require', /\s/.test(REGISTER) ? JSON.stringify(REGISTER) : REGISTER, ...lines.nodeOptions];
   childEnv.NODE_OPTIONS = [env.NODE_OPTIONS ?? '', ...extra].join(' ').trim();
   if (lines.nodeArgs.length) notes.push(`${lines.nodeArgs.join(' ')} not applied: node accepts it on its command line only, and "--" runs an arbitrary command (use "afterburner <script>" for it)`);
-  return { file: options.rest[0], args: options.rest.slice(1), env: childEnv, notes, warnings: r.warnings };
+  return { file: options.rest[0], args: options.rest.slice(1), env: childEnv, notes, warnings: r.warnings, malloc: r.malloc };
 }
 
 function which(command: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -276,7 +302,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
     const r = resolve(options, process.env);
     for (const w of r.warnings) process.stderr.write(`afterburner warning: ${w}\n`);
     try {
-      process.stdout.write(envLines({ profile: r.profile, enabled: r.enabled, major: options.node, memory: options.memory, cpus: options.cpus }).join('\n') + '\n');
+      process.stdout.write(envLines({ profile: r.profile, enabled: r.enabled, major: options.node, memory: options.memory, cpus: options.cpus, malloc: options.malloc }).join('\n') + '\n');
     } catch (err) {
       process.stderr.write(`afterburner: ${(err as Error).message}\n`);
       process.exit(2);
@@ -290,6 +316,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): void {
     // Re-executing would drop the IPC channel the parent (fork, cluster, PM2) talks through.
     if (options.mode === 'script') {
       process.stderr.write('afterburner: started with an IPC channel: running the script in this process (run-time settings only)\n');
+      if (launch.malloc.library) process.stderr.write(`afterburner warning: ${launch.malloc.source} not applied: an allocator can only be preloaded into a new process (start the service with LD_PRELOAD=${launch.malloc.library})\n`);
       process.env.AFTERBURNER_GC = launch.env.AFTERBURNER_GC;
       require(REGISTER);
       process.argv = [process.execPath, path.resolve(options.rest[0]), ...options.rest.slice(1)];

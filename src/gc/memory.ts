@@ -8,6 +8,7 @@ import * as v8 from 'node:v8';
 import type { MallocBinding } from '../core/binding';
 import { loadNative, nativeStatus } from '../core/native';
 import { errorMessage } from '../core/errors';
+import { liveAllocator, type LiveAllocator } from './allocator';
 
 const MB = 2 ** 20;
 // glibc's non-main arenas live in HEAP_MAX_SIZE (64 MB on 64-bit) regions aligned to that size.
@@ -61,7 +62,12 @@ export interface MemoryReport {
   /** Virtual size (VmSize), MB; null off Linux. */
   vszMB: number | null;
   glibc: string | null;
-  /** malloc arenas incl. the main one; null when unknown (not glibc, or the addon is missing). */
+  /**
+   * The malloc this process runs with, from the libraries mapped into it: the C library's (glibc,
+   * musl), or jemalloc / mimalloc / tcmalloc (preloaded by the launcher's AFTERBURNER_MALLOC, or by hand).
+   */
+  allocator: LiveAllocator;
+  /** malloc arenas incl. the main one; null when unknown (not glibc's malloc, or the addon is missing). */
   arenas: number | null;
   /** Anonymous 64 MB-aligned regions of 64 MB: glibc's per-thread arena heaps. */
   arenaMappings: { count: number; reservedMB: number; committedMB: number; list: ArenaMapping[] } | null;
@@ -215,12 +221,24 @@ export function memory(): MemoryReport {
     notes.push(`${process.platform}: VSZ, peak RSS and arena mappings come from /proc and are Linux-only`);
   }
   const glibc = glibcVersion();
+  let maps: string | undefined;
+  if (linux) {
+    try {
+      maps = fs.readFileSync('/proc/self/maps', 'utf8');
+    } catch (err) {
+      notes.push(`/proc/self/maps unreadable: ${errorMessage(err)}`);
+    }
+  }
+  const allocator = liveAllocator(maps ?? (linux ? '' : undefined));
+  const replaced = allocator.library !== null;
   let arenas: number | null = null;
   let mallinfo2: Record<string, number> | null = null;
   let arenaMappings: MemoryReport['arenaMappings'] = null;
   let vszBreakdown: VszBreakdown | null = null;
   if (linux && glibc === null) notes.push('not glibc (musl or another C library): no malloc arenas, malloc_info or mallinfo2 to report');
-  if (glibc !== null) {
+  if (replaced) {
+    notes.push(`malloc is ${allocator.name} (${allocator.how} ${allocator.library}): glibc's arena count and mallinfo2 would describe glibc's unused heap, so they are not reported`);
+  } else if (glibc !== null) {
     const binding = mallocBinding();
     if (!binding || !binding.info) {
       notes.push(`arena count and mallinfo2 need the native addon: ${nativeStatus().error ?? 'malloc controls missing from the build'}`);
@@ -237,15 +255,10 @@ export function memory(): MemoryReport {
       }
     }
   }
-  if (linux) {
-    try {
-      const maps = fs.readFileSync('/proc/self/maps', 'utf8');
-      const list = arenaMappingsFromMaps(maps);
-      arenaMappings = { count: list.length, reservedMB: 64 * list.length, committedMB: round(list.reduce((a, m) => a + m.committedMB, 0)), list };
-      vszBreakdown = vszBreakdownFromMaps(maps);
-    } catch (err) {
-      notes.push(`/proc/self/maps unreadable: ${errorMessage(err)}`);
-    }
+  if (maps !== undefined) {
+    const list = replaced ? [] : arenaMappingsFromMaps(maps);
+    arenaMappings = { count: list.length, reservedMB: 64 * list.length, committedMB: round(list.reduce((a, m) => a + m.committedMB, 0)), list };
+    vszBreakdown = vszBreakdownFromMaps(maps);
   }
   const h = v8.getHeapStatistics();
   const heapSpaces: MemoryReport['heapSpaces'] = {};
@@ -258,6 +271,7 @@ export function memory(): MemoryReport {
     peakRssMB: peak === null ? null : round(peak / MB),
     vszMB: vsz === null ? null : round(vsz / MB),
     glibc,
+    allocator,
     arenas,
     arenaMappings,
     vsz: vszBreakdown,

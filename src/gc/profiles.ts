@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import { EnvReader, OFF_WORDS, ON_WORDS, type Env } from '../core/config';
+import { liveAllocator } from './allocator';
 import { memoryLimit, parseSize, type MemoryLimit } from './limits';
 import { flagsInEffect, numericFlag, runningMajor, youngGeneration, type FlagsInEffect, type YoungGeneration } from './runtime';
 
@@ -52,6 +53,11 @@ export interface PlanInput {
   major: number;
   /** Threads that call malloc (from UV_THREADPOOL_SIZE and --v8-pool-size); defaults to node's own defaults. */
   threads?: MallocThreads;
+  /**
+   * The malloc the process runs (or will be started) with: glibc/musl for the C library's, else a
+   * replacement (jemalloc, mimalloc, ...), for which glibc's arena limit and trim mean nothing.
+   */
+  allocator?: string;
 }
 
 /** The threads that allocate with malloc, and how many of them can run at the same time. */
@@ -320,11 +326,24 @@ function optimizeForSize(input: PlanInput, sizes: Sizes, memoryTier: YoungDecisi
   };
 }
 
+/** The allocator replacing glibc's malloc (jemalloc, mimalloc...), if any. */
+function replacementAllocator(input: PlanInput): string | undefined {
+  return input.allocator !== undefined && input.allocator !== 'glibc' && input.allocator !== 'musl' ? input.allocator : undefined;
+}
+
+function notGlibc(replacement: string): string {
+  return `malloc is ${replacement}, which has its own arenas and returns freed memory itself: MALLOC_ARENA_MAX and malloc_trim are glibc's and would change nothing`;
+}
+
 /** glibc arenas: by default one 64 MB-reserving arena per busy thread, up to 8 x cores. */
 function arenaMax(input: PlanInput, sizes: Sizes, threads: MallocThreads): Setting {
   const { profile, cpus } = input;
   const glibcDefault = 8 * cpus;
   const perArena = ARENA_THREADS_PER_ARENA[profile];
+  const replacement = replacementAllocator(input);
+  if (replacement !== undefined) {
+    return { key: 'arena-max', text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`, stage: 'run', decision: 'left alone', reason: 'limit glibc arenas', because: notGlibc(replacement) };
+  }
   if (glibcDefault > sizes.arenaMax) {
     return {
       key: 'arena-max',
@@ -352,7 +371,11 @@ function arenaMax(input: PlanInput, sizes: Sizes, threads: MallocThreads): Setti
 }
 
 /** malloc_trim after a major GC when the event loop is idle. */
-function idleTrim(sizes: Sizes): Setting {
+function idleTrim(input: PlanInput, sizes: Sizes): Setting {
+  const replacement = replacementAllocator(input);
+  if (replacement !== undefined && sizes.trimIntervalS > 0) {
+    return { key: 'trim', text: 'malloc_trim when idle', stage: 'run', decision: 'left alone', reason: 'return freed C-heap memory', because: notGlibc(replacement) };
+  }
   if (sizes.trimIntervalS > 0) {
     return {
       key: 'trim',
@@ -384,12 +407,13 @@ export function makePlan(input: PlanInput): Plan {
   settings.push(oldGeneration(input, memoryMB, finalSemi));
   settings.push(optimizeForSize(input, sizes, memoryTier));
   settings.push(arenaMax(input, sizes, threads));
-  settings.push(idleTrim(sizes));
-  return { ...input, threads, settings, arenaMax: sizes.arenaMax, trimIntervalS: sizes.trimIntervalS };
+  settings.push(idleTrim(input, sizes));
+  const trimIntervalS = replacementAllocator(input) !== undefined ? 0 : sizes.trimIntervalS;
+  return { ...input, threads, settings, arenaMax: sizes.arenaMax, trimIntervalS };
 }
 
 /** Plan for the running process (or a faked memory limit / flags / CPU count in tests). */
-export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryLimit; flags?: FlagsInEffect; heapSizeLimit?: number; cpus?: number } = {}): Plan {
+export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryLimit; flags?: FlagsInEffect; heapSizeLimit?: number; cpus?: number; allocator?: string } = {}): Plan {
   const env = options.env ?? process.env;
   const flags = options.flags ?? flagsInEffect(process.execArgv, env.NODE_OPTIONS);
   const cpus = options.cpus ?? (os.availableParallelism?.() ?? os.cpus().length);
@@ -401,6 +425,7 @@ export function planFor(profile: Profile, options: { env?: Env; memory?: MemoryL
     cpus,
     major: runningMajor(),
     threads: mallocThreads(env, flags, cpus),
+    allocator: options.allocator ?? liveAllocator().name,
   });
 }
 

@@ -183,3 +183,108 @@ export function backrefs(g: SnapshotGraph, to: number, maxDepth: number, maxNode
   }
   return { nodes: [...included.keys()], links, truncated };
 }
+
+// Internal edges that are V8's bookkeeping, never what a program holds: hidden classes, backing
+// stores whose entries are reported as the owner's own element/property edges, compiled code.
+const HIDDEN_INTERNAL = new Set(['map', 'properties', 'elements', 'feedback_cell', 'shared', 'code', 'scope_info', 'native_context', 'extension', 'initial_map']);
+
+export interface RefLink {
+  from: number;
+  to: number;
+  /** What the reference is called in the picture: a property name, `[index]`, `context name`, ... */
+  label: string;
+  weak: boolean;
+}
+
+function isContext(g: SnapshotGraph, node: number): boolean {
+  return (g.strings[g.nodeName[node]] ?? '') === 'system / Context';
+}
+
+/**
+ * What `node` holds, the way a program sees it: properties (not __proto__), elements, a closure's
+ * captured variables (its own context flattened into it, the enclosing scopes as one "outer scope"
+ * node), a Map's or Set's entries (its hash table flattened), an ArrayBuffer behind a view, weak
+ * references (marked). V8's hidden objects (hidden classes, accessor pairs, oddballs) are left out.
+ * With `internal`, every edge as V8 reports it instead.
+ */
+export function forwardRefs(g: SnapshotGraph, node: number, internal: boolean): RefLink[] {
+  const out: RefLink[] = [];
+  const weakType = g.edgeTypeNames.indexOf('weak');
+  const hiddenNode = g.nodeTypeNames.indexOf('hidden');
+  const edgeName = (e: number): string => edgeInfo(g, e).name;
+  const add = (e: number, label: string): void => {
+    if (!internal && g.nodeType[g.edgeTo[e]] === hiddenNode) return;
+    out.push({ from: node, to: g.edgeTo[e], label, weak: g.edgeType[e] === weakType });
+  };
+  const context = (ctx: number): void => {
+    for (let e = g.firstEdge[ctx]; e < g.firstEdge[ctx + 1]; e++) {
+      const type = g.edgeTypeNames[g.edgeType[e]];
+      if (type === 'context') add(e, `context ${edgeName(e)}`);
+      else if (type === 'internal' && edgeName(e) === 'previous' && isContext(g, g.edgeTo[e])) add(e, 'outer scope');
+    }
+  };
+  if (!internal && isContext(g, node)) {
+    context(node);
+    return out;
+  }
+  for (let e = g.firstEdge[node]; e < g.firstEdge[node + 1]; e++) {
+    const type = g.edgeTypeNames[g.edgeType[e]];
+    const name = edgeName(e);
+    if (internal) {
+      if (type !== 'hidden' && type !== 'shortcut') add(e, type === 'element' ? `[${name}]` : type === 'property' || type === 'weak' ? name : `${type} ${name}`);
+      continue;
+    }
+    if (type === 'property') {
+      if (name !== '__proto__') add(e, name);
+    } else if (type === 'element') add(e, `[${name}]`);
+    else if (type === 'context') add(e, `context ${name}`);
+    else if (type === 'weak') add(e, `weak ${name}`);
+    else if (type === 'internal' && !HIDDEN_INTERNAL.has(name)) {
+      const to = g.edgeTo[e];
+      if (name === 'context' && isContext(g, to)) context(to);
+      else if (name === 'table') {
+        // A Map's or Set's OrderedHashTable: keys and values are its numbered internal edges.
+        for (let t = g.firstEdge[to]; t < g.firstEdge[to + 1]; t++) {
+          if (g.edgeTypeNames[g.edgeType[t]] === 'internal' && /^\d+$/.test(edgeName(t))) add(t, 'entry');
+        }
+      } else if (!/^\d+$/.test(name)) add(e, name);
+    }
+  }
+  // add() labelled table entries with the table as owner: they belong to the Map or Set.
+  for (const link of out) link.from = node;
+  return out;
+}
+
+/** Node types drawn as leaves: nothing a program reaches through them is worth following. */
+const LEAF_TYPES = new Set(['string', 'concatenated string', 'sliced string', 'number', 'heap number', 'bigint', 'symbol', 'code', 'hidden', 'synthetic', 'regexp']);
+
+/**
+ * What `from` holds, what that holds, ... up to `maxDepth` levels, at most `maxNodes` nodes
+ * (breadth first, so the nearest references are the ones kept). Weak references are drawn but
+ * not followed.
+ */
+export function refs(g: SnapshotGraph, from: number, maxDepth: number, maxNodes: number, internal: boolean): { nodes: number[]; links: RefLink[]; truncated: boolean } {
+  const included = new Set<number>([from]);
+  const links: RefLink[] = [];
+  let truncated = false;
+  let frontier = [from];
+  for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
+    const next: number[] = [];
+    for (const node of frontier) {
+      if (node !== from && LEAF_TYPES.has(g.nodeTypeNames[g.nodeType[node]])) continue;
+      for (const link of forwardRefs(g, node, internal)) {
+        if (!included.has(link.to)) {
+          if (included.size >= maxNodes) {
+            truncated = true;
+            continue;
+          }
+          included.add(link.to);
+          if (!link.weak) next.push(link.to);
+        }
+        links.push(link);
+      }
+    }
+    frontier = next;
+  }
+  return { nodes: [...included], links, truncated };
+}

@@ -2,14 +2,21 @@
 // leak diagnostics. Everything that takes a heap snapshot is async, says so in its documentation,
 // and returns `snapshot: { snapshotMs, parseMs, bytes, nodes, edges }`: the snapshot itself blocks
 // the thread (V8 collects and serializes the whole heap), the reading yields between 1 MB chunks.
+// count() and byType() take no snapshot (./query), and growth() neither when given the types.
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { invalidParameterError, outOfRangeError } from '../core/errors';
-import { backrefs, edgeInfo, findProbe, isInternalKey, nodeInfo, shortestPath, typeKey, type EdgeInfo, type NodeInfo } from './graph';
+import { backrefs, edgeInfo, findProbe, isInternalKey, nodeInfo, refs, shortestPath, typeKey, type EdgeInfo, type NodeInfo } from './graph';
 import { takeSnapshot, type SnapshotGraph, type SnapshotOptions, type SnapshotTiming } from './snapshot';
 import { expectCollected as expectCollectedImpl } from './gc';
+import { countTypes as queryCounts, type TypeSpec } from './query';
+import { render } from './render';
 
 export { forceGC, gcMode, leaks } from './gc';
 export type { GcMode } from './gc';
+export { count, byType } from './query';
+export type { TypeSpec, QueryOptions, ByTypeOptions } from './query';
+export { render } from './render';
 export type { NodeInfo, EdgeInfo } from './graph';
 export type { SnapshotTiming, SnapshotOptions } from './snapshot';
 
@@ -74,30 +81,65 @@ export interface TypeGrowth {
   delta: number;
 }
 
+export interface GrowthOptions extends TypeCountOptions {
+  /**
+   * Watch only these types (classes, or constructor names as mostCommonTypes() prints them):
+   * counted like count() does, with no heap snapshot. Instances of subclasses count unless
+   * `exact` is true.
+   */
+  types?: readonly TypeSpec[];
+  /** With `types`: only instances whose prototype is exactly the class's. */
+  exact?: boolean;
+}
+
+export interface QueryTiming {
+  /** Time the thread was blocked counting (one full GC and heap walk per type, plus one per name). */
+  queryMs: number;
+}
+
+// Snapshot counts (by constructor name) and query counts (by prototype chain) are different
+// measures, so each mode compares only with its own previous call.
 let previousCounts: Map<string, number> | undefined;
+let previousQueried: Map<string, number> | undefined;
 
 /**
- * Takes a heap snapshot (blocking) and returns the types whose instance counts grew the most since
- * the previous call, like objgraph's show_growth. Only growth is listed (delta > 0).
+ * Returns the types whose instance counts grew the most since the previous call, like objgraph's
+ * show_growth. Only growth is listed (delta > 0). Takes a heap snapshot (blocking; `snapshot`
+ * says how long), unless `options.types` names the types to watch: then each is counted without
+ * a snapshot (see count()) and `query` says how long that blocked.
  */
-export async function growth(limit?: number, options?: TypeCountOptions): Promise<{ types: TypeGrowth[]; snapshot: SnapshotTiming }> {
+export async function growth(limit?: number, options?: GrowthOptions): Promise<{ types: TypeGrowth[]; snapshot?: SnapshotTiming; query?: QueryTiming }> {
   const n = checkLimit(limit);
-  const opts = checkOptions(options) as TypeCountOptions;
-  const { graph, timing } = await takeSnapshot({ edges: false, dir: opts.dir });
-  const counts = new Map([...countTypes(graph, opts.internal === true)].map(([type, c]) => [type, c.count]));
-  const before = previousCounts ?? new Map<string, number>();
-  previousCounts = counts;
+  const opts = checkOptions(options) as GrowthOptions;
+  let counts: Map<string, number>;
+  let before: Map<string, number>;
+  let timing: { snapshot?: SnapshotTiming; query?: QueryTiming };
+  if (opts.types !== undefined) {
+    if (!Array.isArray(opts.types) || opts.types.length === 0) throw invalidParameterError('options.types', 'a non-empty array of classes or constructor names', opts.types);
+    const t0 = performance.now();
+    counts = queryCounts(opts.types, { exact: opts.exact });
+    timing = { query: { queryMs: performance.now() - t0 } };
+    before = previousQueried ?? new Map<string, number>();
+    previousQueried = new Map([...before, ...counts]);
+  } else {
+    const taken = await takeSnapshot({ edges: false, dir: opts.dir });
+    counts = new Map([...countTypes(taken.graph, opts.internal === true)].map(([type, c]) => [type, c.count]));
+    timing = { snapshot: taken.timing };
+    before = previousCounts ?? new Map<string, number>();
+    previousCounts = counts;
+  }
   const types = [...counts]
     .map(([type, count]) => ({ type, count, delta: count - (before.get(type) ?? 0) }))
     .filter((t) => t.delta > 0)
     .sort((a, b) => b.delta - a.delta || (a.type < b.type ? -1 : 1))
     .slice(0, n);
-  return { types, snapshot: timing };
+  return { types, ...timing };
 }
 
 /** Forgets growth()'s previous counts: the next call compares with zero again. */
 export function resetGrowth(): void {
   previousCounts = undefined;
+  previousQueried = undefined;
 }
 
 export interface RetainerChain {
@@ -194,23 +236,59 @@ export function toDot(chain: Pick<RetainerChain, 'nodes' | 'edges'>): string {
   return lines.join('\n') + '\n';
 }
 
-export interface BackrefsOptions extends SnapshotOptions {
+export interface PictureOptions {
+  /**
+   * Also write the graph to this file: `.svg` renders it (render(), no system Graphviz needed),
+   * `.dot` writes the DOT text. Like objgraph's `filename=`.
+   */
+  filename?: string;
+}
+
+export interface BackrefsOptions extends SnapshotOptions, PictureOptions {
   /** Levels of retainers to follow back from obj. Default 4. */
   maxDepth?: number;
   /** Stop adding nodes past this many (the graph says it was truncated). Default 80. */
   maxNodes?: number;
 }
 
+export interface GraphPicture {
+  dot: string;
+  nodes: number;
+  truncated: boolean;
+  snapshot: SnapshotTiming;
+  /** The file written when `filename` was given. */
+  file?: string;
+}
+
+function checkMaxNodes(value: unknown): number {
+  if (value === undefined) return 80;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw outOfRangeError('options.maxNodes', 'a positive integer', value);
+  return value;
+}
+
+function checkFilename(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/\.(svg|dot|gv)$/i.test(value)) throw invalidParameterError('options.filename', 'a file name ending in .svg or .dot', value);
+  return value;
+}
+
+async function writePicture(dot: string, filename: string | undefined): Promise<string | undefined> {
+  if (filename === undefined) return undefined;
+  const text = /\.svg$/i.test(filename) ? await render(dot) : dot;
+  await fs.promises.writeFile(filename, text);
+  return filename;
+}
+
 /**
  * Takes a heap snapshot (blocking) and renders `obj` with its retainers, their retainers, ... up to
  * maxDepth levels, as Graphviz DOT text, like objgraph's show_backrefs. Returns the DOT text with
- * the snapshot timing.
+ * the snapshot timing; `filename` also writes it (.svg rendered, or .dot).
  */
-export async function backrefsDot(obj: object, options?: BackrefsOptions): Promise<{ dot: string; nodes: number; truncated: boolean; snapshot: SnapshotTiming }> {
+export async function backrefsDot(obj: object, options?: BackrefsOptions): Promise<GraphPicture> {
   const opts = checkOptions(options) as BackrefsOptions;
   const maxDepth = checkDepth(opts.maxDepth, 4);
-  const maxNodes = opts.maxNodes === undefined ? 80 : opts.maxNodes;
-  if (typeof maxNodes !== 'number' || !Number.isInteger(maxNodes) || maxNodes < 1) throw outOfRangeError('options.maxNodes', 'a positive integer', maxNodes);
+  const maxNodes = checkMaxNodes(opts.maxNodes);
+  const filename = checkFilename(opts.filename);
   const { graph, timing, target, holder } = await snapshotWithProbe(obj, true, opts.dir);
   const found = backrefs(graph, target, maxDepth, maxNodes, new Set([holder]));
   const ids = new Map(found.nodes.map((n, i) => [n, `n${i}`]));
@@ -224,7 +302,51 @@ export async function backrefsDot(obj: object, options?: BackrefsOptions): Promi
   }
   if (found.truncated) lines.push(`  truncated [shape=plaintext, label="(more retainers not shown: maxNodes=${maxNodes})"];`);
   lines.push('}');
-  return { dot: lines.join('\n') + '\n', nodes: found.nodes.length, truncated: found.truncated, snapshot: timing };
+  const dot = lines.join('\n') + '\n';
+  const file = await writePicture(dot, filename);
+  return { dot, nodes: found.nodes.length, truncated: found.truncated, snapshot: timing, ...(file ? { file } : {}) };
+}
+
+export interface RefsOptions extends SnapshotOptions, PictureOptions {
+  /** Levels of references to follow from obj. Default 3. */
+  maxDepth?: number;
+  /** Stop adding nodes past this many (the graph says it was truncated). Default 80. */
+  maxNodes?: number;
+  /**
+   * Every edge as V8 reports it (hidden classes, contexts and hash tables as their own nodes).
+   * Default false: what the program holds (properties, elements, captured variables, Map and
+   * Set entries, weak references dashed).
+   */
+  internal?: boolean;
+}
+
+/**
+ * Takes a heap snapshot (blocking) and renders what `obj` holds, what that holds, ... up to
+ * maxDepth levels, as Graphviz DOT text, like objgraph's show_refs: the forward counterpart of
+ * backrefsDot(). Strings and numbers are leaves; `filename` also writes the picture.
+ */
+export async function refsDot(obj: object, options?: RefsOptions): Promise<GraphPicture> {
+  const opts = checkOptions(options) as RefsOptions;
+  const maxDepth = checkDepth(opts.maxDepth, 3);
+  const maxNodes = checkMaxNodes(opts.maxNodes);
+  const filename = checkFilename(opts.filename);
+  if (opts.internal !== undefined && typeof opts.internal !== 'boolean') throw invalidParameterError('options.internal', 'a boolean', opts.internal);
+  const { graph, timing, target } = await snapshotWithProbe(obj, true, opts.dir);
+  const found = refs(graph, target, maxDepth, maxNodes, opts.internal === true);
+  const ids = new Map(found.nodes.map((n, i) => [n, `n${i}`]));
+  const lines = ['digraph refs {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica"];'];
+  for (const n of found.nodes) {
+    const style = n === target ? ', style=filled, fillcolor="#d9ead3"' : '';
+    lines.push(`  ${ids.get(n)} [label=${dotString(nodeLabel(nodeInfo(graph, n)))}${style}];`);
+  }
+  for (const link of found.links) {
+    lines.push(`  ${ids.get(link.from)} -> ${ids.get(link.to)} [label=${dotString(shorten(link.label, 40))}${link.weak ? ', style=dashed' : ''}];`);
+  }
+  if (found.truncated) lines.push(`  truncated [shape=plaintext, label="(more references not shown: maxNodes=${maxNodes})"];`);
+  lines.push('}');
+  const dot = lines.join('\n') + '\n';
+  const file = await writePicture(dot, filename);
+  return { dot, nodes: found.nodes.length, truncated: found.truncated, snapshot: timing, ...(file ? { file } : {}) };
 }
 
 /** Records that `obj` should be garbage by the time `await leaks()` runs (held weakly). */

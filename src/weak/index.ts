@@ -4,3 +4,5 @@ export type { WeakMethod } from './handler';
 export { onWeak, weakListenerStats } from './on-weak';
 export type { OnWeakOptions, Unsubscribe } from './on-weak';
 export { WeakValueMap } from './value-map';
+export { proxy } from './proxy';
+export { IterableWeakSet } from './iterable-set';
