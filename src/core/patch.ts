@@ -6,7 +6,7 @@
 import type { EnvReader } from './config';
 import type { NativeBinding } from './native';
 
-export type PatchName = 'json' | 'timers' | 'gc' | 'weak';
+export type PatchName = 'json' | 'timers' | 'gc' | 'weak' | 'frameworks';
 
 export interface PatchStatus {
   active: boolean;

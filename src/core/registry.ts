@@ -20,6 +20,7 @@ const PATCH_LOADERS: ReadonlyArray<readonly [PatchName, () => Patch]> = [
   ['json', () => (require('../patches/json') as typeof import('../patches/json')).jsonPatch],
   ['timers', () => (require('../patches/timers') as typeof import('../patches/timers')).timersPatch],
   ['weak', () => (require('../patches/weak') as typeof import('../patches/weak')).weakPatch],
+  ['frameworks', () => (require('../integrations') as typeof import('../integrations')).frameworksPatch],
 ];
 export const PATCH_NAMES: readonly PatchName[] = PATCH_LOADERS.map(([name]) => name);
 
@@ -40,6 +41,8 @@ export interface InstallOptions {
   timers?: PatchOption;
   gc?: PatchOption;
   weak?: PatchOption;
+  /** `{ only: ['fastify', 'body-parser'] }` selects integrations; AFTERBURNER_FASTIFY etc. otherwise. */
+  frameworks?: PatchOption;
   /** Overrides AFTERBURNER_LOG. */
   log?: LogLevel;
   /** Environment to read instead of process.env (mostly for tests). */
