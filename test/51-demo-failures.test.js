@@ -8,7 +8,8 @@ const net = require('node:net');
 const path = require('node:path');
 const { ROOT, cleanEnv, runNodeAsync } = require('./helpers');
 
-const SERVICE = path.join(ROOT, 'examples', 'service', 'server.js');
+// The first service of the default run.
+const SERVICE = path.join(ROOT, 'examples', 'service', 'fastify.js');
 const DEMO = path.join(ROOT, 'examples', 'run-demo.js');
 
 function runDemo(args, timeout = 90000) {
