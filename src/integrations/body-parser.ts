@@ -102,9 +102,9 @@ export class BodyParserIntegration {
   }
 
   /** `lib/read.js`: required by json.js before json.js's factory can run. */
-  patchRead(exports: unknown, basedir: string, version: string | undefined): unknown {
-    if (typeof exports !== 'function' || !this.checkVersion(basedir, version)) return exports;
-    const original = exports as Read;
+  patchRead(loaded: unknown, basedir: string, version: string | undefined): unknown {
+    if (typeof loaded !== 'function' || !this.checkVersion(basedir, version)) return loaded;
+    const original = loaded as Read;
     const self = this;
     this.supported = true;
     this.state.patched(`body-parser ${version}`);
@@ -138,9 +138,9 @@ export class BodyParserIntegration {
   }
 
   /** `lib/types/json.js`: the factory. Remembers which middleware is calling read(). */
-  patchJson(exports: unknown): unknown {
-    if (typeof exports !== 'function' || !this.supported) return exports;
-    const original = exports as (options?: Record<string, unknown>) => (req: unknown, res: unknown, next: unknown) => unknown;
+  patchJson(loaded: unknown): unknown {
+    if (typeof loaded !== 'function' || !this.supported) return loaded;
+    const original = loaded as (options?: Record<string, unknown>) => (req: unknown, res: unknown, next: unknown) => unknown;
     const self = this;
     const json = function json(this: unknown, options?: Record<string, unknown>) {
       const middleware = original.call(this, options);

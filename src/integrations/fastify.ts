@@ -95,10 +95,10 @@ function makeParser(original: BodyParser, invalidBody: ErrorClass, onProto: unkn
 }
 
 /** Wraps the ContentTypeParser constructor; returns the exports unchanged when anything looks unfamiliar. */
-export function patchContentTypeParser(exports: unknown, basedir: string, version: string | undefined, state: IntegrationState): unknown {
+export function patchContentTypeParser(loaded: unknown, basedir: string, version: string | undefined, state: IntegrationState): unknown {
   if (!version || Number(version.split('.')[0]) !== 5) {
     state.leftAlone(`fastify ${version ?? '(unknown version)'} is not supported (${SUPPORTED}); its own parser runs`);
-    return exports;
+    return loaded;
   }
   let kDefaultJsonParse: symbol | undefined;
   let invalidBody: ErrorClass | undefined;
@@ -110,11 +110,11 @@ export function patchContentTypeParser(exports: unknown, basedir: string, versio
   } catch {
     // handled below
   }
-  if (typeof exports !== 'function' || typeof kDefaultJsonParse !== 'symbol' || typeof invalidBody !== 'function') {
+  if (typeof loaded !== 'function' || typeof kDefaultJsonParse !== 'symbol' || typeof invalidBody !== 'function') {
     state.leftAlone(`fastify ${version}: content-type-parser.js does not have the expected shape; its own parser runs`);
-    return exports;
+    return loaded;
   }
-  const Original = exports as new (...args: unknown[]) => ContentTypeParserInstance;
+  const Original = loaded as new (...args: unknown[]) => ContentTypeParserInstance;
   const key = kDefaultJsonParse;
   const errorClass = invalidBody;
   function ContentTypeParser(this: unknown, ...args: unknown[]): ContentTypeParserInstance {
