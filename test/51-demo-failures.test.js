@@ -80,9 +80,13 @@ async function demoUnderLoad(t) {
     });
     child.on('exit', () => reject(new Error(`demo ended before the load: ${run.stdout}${run.stderr}`)));
   });
-  // Give the load generator a moment to start, so that it is among the processes to clean up.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  run.processes = descendants(child.pid);
+  // Wait for the load generator to start (on a busy machine it can take a while), so that it is
+  // among the processes to clean up.
+  const deadline = Date.now() + 10000;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run.processes = descendants(child.pid);
+  } while (!run.processes.some((pid) => cmdline(pid).some((arg) => arg.endsWith('load.js'))) && Date.now() < deadline);
   return run;
 }
 
