@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { check, has, runs, helpers, builtinParse, pointersFor, uninstall, ab } = require('./json/subject');
 const { routes, useRoute } = require('./json/routes');
 const { outcome, diffOutcomes, diffValues, showInput } = require('./json/compare');
-const { pointerGet } = require('./json/subject');
+const { pointerGet } = require('../benchmarks/lib/pointer');
 const cases = require('./json/cases');
 const { recorder, KINDS, DOCS } = require('./json/reviver');
 
@@ -579,4 +579,28 @@ test('a program that replaces builtins the native path uses still gets the built
     if (r.json.calls) problems.push(`${name}: the replacement ran ${r.json.calls} time(s) inside JSON.parse`);
   }
   assert.deepEqual(problems, []);
+});
+
+test('views over a detached ArrayBuffer: parse and get give what JSON.parse(Buffer.from(view).toString()) gives, validate says false', () => {
+  const detachedView = (offset, length) => {
+    const ab = new ArrayBuffer(64);
+    new Uint8Array(ab).set(Buffer.from('{"a":[1,2,3],"b":"x"}'));
+    const view = new Uint8Array(ab, offset, length);
+    structuredClone(ab, { transfer: [ab] });
+    assert.equal(view.byteLength, 0, 'detached');
+    return view;
+  };
+  for (const route of ROUTES.filter((r) => !r.unsupported)) {
+    useRoute(route);
+    for (const [offset, length] of [[0, 21], [3, 5], [0, 0]]) {
+      const view = detachedView(offset, length);
+      const want = outcome(() => builtinParse(Buffer.from(view).toString()));
+      assert.equal(want.ok, false);
+      const got = outcome(() => ab.json.parse(view));
+      assert.equal(String(diffOutcomes(got, want) || ''), '', `${route.name}: json.parse of a detached view (${offset}, ${length})`);
+      const gotGet = outcome(() => ab.json.get(view, '/a'));
+      assert.equal(String(diffOutcomes(gotGet, want) || ''), '', `${route.name}: json.get of a detached view`);
+      assert.equal(ab.json.validate(view), false);
+    }
+  }
 });

@@ -4,17 +4,10 @@
  * fall back to pure JavaScript. A single warning is printed per process (by the registry).
  */
 import * as path from 'node:path';
+import { NATIVE_FUNCTIONS, NATIVE_INTERFACE, tapeLayoutDifferences, type BuildInfo, type NativeBinding } from './binding';
 import { errorMessage } from './errors';
 
-/** Bumped whenever the C++ exports change shape, so a stale build is refused instead of misused. */
-export const NATIVE_INTERFACE = 1;
-
-export interface NativeBinding {
-  interfaceVersion: number;
-  /** e.g. { simdjson: '3.9.4', implementation: 'icelake', jsonIndex: 'avx512', napi: 8 } */
-  buildInfo(): { simdjson: string; implementation: string; jsonIndex?: string; napi: number; [k: string]: unknown };
-  [name: string]: unknown;
-}
+export { NATIVE_INTERFACE, type NativeBinding } from './binding';
 
 export interface NativeStatus {
   loaded: boolean;
@@ -27,6 +20,8 @@ export interface NativeStatus {
   implementation?: string;
   /** Stage 1 of json.validate/json.get: 'avx512' or 'avx2' (the addon's own, escapes checked on the way), or 'simdjson'. */
   jsonIndex?: string;
+  /** The processor level of the addon's own kernels: 'avx512', 'avx2' or 'scalar' (AFTERBURNER_JSON_WIDE lowers it). */
+  cpu?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -65,7 +60,17 @@ function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
       errors.push(`${candidate.file}: stale build (interface ${String(binding.interfaceVersion)}, expected ${NATIVE_INTERFACE}); run "npm run build:native"`);
       continue;
     }
-    let info: ReturnType<NativeBinding['buildInfo']>;
+    const missing = NATIVE_FUNCTIONS.filter((name) => typeof binding[name] !== 'function');
+    if (missing.length > 0) {
+      errors.push(`${candidate.file}: incomplete build (no ${missing.join(', ')}); run "npm run build:native"`);
+      continue;
+    }
+    const drift = tapeLayoutDifferences(binding.jsonTapeLayout);
+    if (drift.length > 0) {
+      errors.push(`${candidate.file}: its json tape layout differs from src/core/binding.ts (${drift.join('; ')}); rebuild it from this checkout`);
+      continue;
+    }
+    let info: BuildInfo;
     try {
       info = binding.buildInfo();
     } catch (err) {
@@ -74,7 +79,7 @@ function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
     }
     return {
       binding,
-      status: { loaded: true, path: candidate.file, build: candidate.build, simdjson: info.simdjson, implementation: info.implementation, jsonIndex: info.jsonIndex },
+      status: { loaded: true, path: candidate.file, build: candidate.build, simdjson: info.simdjson, implementation: info.implementation, jsonIndex: info.jsonIndex, cpu: info.cpu },
     };
   }
   const hint = process.env.AFTERBURNER_NATIVE_PATH ? '' : ' (build it with "npm run build:native"; it needs python3, make and a C++17 compiler)';
