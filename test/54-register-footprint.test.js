@@ -50,6 +50,7 @@ test('idle RSS of a started fastify service: plain, with the register, with AFTE
   // AFTERBURNER=0: nothing measurable (run-to-run spread of this measurement is ~0.3 MB).
   assert.ok(m.off - m.plain <= 1024, `AFTERBURNER=0 costs ${m.off - m.plain} kB`);
   // Every patch on: measured +4.4 MB on Node 24 (gc 1.0, json 0.9, timers 0.7, weak 0.5,
-  // frameworks 1.2). The target is 1 MB; this bound catches a regression, not the target.
-  assert.ok(m.register - m.plain <= 7 * 1024, `the register costs ${m.register - m.plain} kB`);
+  // frameworks 1.2), +6.3 MB on Node 20. The target is 1 MB; this bound catches a regression
+  // (a patch loading much more at start), not the target.
+  assert.ok(m.register - m.plain <= 9 * 1024, `the register costs ${m.register - m.plain} kB`);
 });
