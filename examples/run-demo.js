@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm start`: the demo service (examples/service/server.js) run twice, plain node and then with
- * afterburner, each under the same load from a separate process, measured from the outside.
- * Prints one table, writes results/<timestamp>.json/.svg and results/latest.json.
+ * `npm start`: each demo service (fastify and express by default, the node:http one on request)
+ * run twice, plain node and with afterburner, under the same load from a separate process,
+ * measured from the outside. Prints one table per service, writes results/<timestamp>.json/.svg
+ * and results/latest.json.
  *
- *   npm start                      full run (45–75 s on a 2-core machine)
+ *   npm start                      full run (about 2 minutes on a 2-core machine)
  *   npm start -- --quick           short run (CI)
+ *   npm start -- --node 24         the same on another installed Node (scripts/node-versions.js)
+ *   npm start -- --service http    the node:http service with the large corpus documents
  *   npm start -- --duration 1 --quiet-period 1 --warmup 0 --churn 20
  *
  * Exit status: 0 when both runs completed and every check held, 1 on any failure (port in use,
@@ -20,12 +23,16 @@ const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const proc = require('./lib/proc');
-const { loadMix } = require('./lib/bodies');
+const { loadMix, frameworkMix } = require('./lib/bodies');
 const { ROWS, buildRows, printTable, svgChart, formatBytes } = require('./lib/report');
 const { Progress } = require('./lib/progress');
 
 const ROOT = path.resolve(__dirname, '..');
-const SERVICE = path.join(__dirname, 'service', 'server.js');
+const SERVICES = {
+  fastify: { file: path.join(__dirname, 'service', 'fastify.js'), mix: 'framework', about: 'fastify 5, its own JSON body parser (secure-json-parse), bodyLimit from the config' },
+  express: { file: path.join(__dirname, 'service', 'express.js'), mix: 'framework', about: 'express 5, express.json() (body-parser), a JSON error handler' },
+  http: { file: path.join(__dirname, 'service', 'server.js'), mix: 'corpus', about: 'node:http, no framework, Buffer.concat + toString + JSON.parse' },
+};
 const CONFIG_TEMPLATE = path.join(__dirname, 'service', 'config');
 const LOAD = path.join(__dirname, 'lib', 'load.js');
 const PROBE = path.join(__dirname, 'lib', 'probe.js');
@@ -47,6 +54,9 @@ function readOptions(argv) {
       churn: { type: 'string' },
       rounds: { type: 'string' },
       port: { type: 'string' },
+      service: { type: 'string' },
+      node: { type: 'string' },
+      with: { type: 'string' },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -61,8 +71,15 @@ function readOptions(argv) {
     if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} expects a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     return n;
   };
+  const services = (values.service ?? 'fastify,express').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const name of services) if (!SERVICES[name]) throw new Error(`--service expects a list of ${Object.keys(SERVICES).join(', ')}, got ${JSON.stringify(values.service)}`);
+  if (values.node !== undefined && !/^\d+$/.test(values.node)) throw new Error(`--node expects a major version such as 24, got ${JSON.stringify(values.node)}`);
+  if (values.with !== undefined && !['register', 'launcher'].includes(values.with)) throw new Error(`--with expects register or launcher, got ${JSON.stringify(values.with)}`);
   return {
     help: values.help,
+    with: values.with ?? 'register',
+    services: [...new Set(services)],
+    node: values.node,
     quick,
     duration: number('duration', quick ? 3 : 12, 0.5, 60),
     quietPeriod: number('quiet-period', quick ? 2 : 5, 0.5, 60),
@@ -79,9 +96,17 @@ function readOptions(argv) {
 
 const HELP = `Usage: npm start -- [options]   (or node examples/run-demo.js [options])
 
-Runs examples/service/server.js under plain node and under afterburner, drives both with the
-same load (autocannon, loopback only) and prints one table.
+Runs each demo service under plain node and under afterburner, drives both with the same load
+(autocannon, loopback only) and prints one table per service.
 
+  --service <list>      fastify, express, http (default fastify,express); http is the node:http
+                        service with 100 KB-1 MB corpus documents
+  --node <major>        run everything on that Node version (.cache/node/<major>, installed by
+                        "node scripts/node-versions.js <major>")
+
+  --with <how>          register (default): node --require afterburner/register, the one flag;
+                        launcher: node bin/afterburner.js, which adds the gc profile's
+                        start-time flags
   --quick               short run for CI (3 s load, 2 s quiet period)
   --duration <s>        measured load per service (default 12), split in rounds
   --rounds <n>          alternate the load between the two services this many times (default 6)
@@ -90,7 +115,8 @@ same load (autocannon, loopback only) and prints one table.
   --connections <n>     concurrent load connections (default 8)
   --max-requests <n>    upper bound on requests per measured load (default 200000)
   --churn <n>           one-request connections opened and closed after the load (default 300)
-  --port <n>            fixed ports: plain node on <n>, afterburner on <n>+1 (default: any free port)
+  --port <n>            fixed ports: plain node on <n>, afterburner on <n>+1, the next service
+                        on <n>+2 and <n>+3... (default: any free port)
   --out <dir>           where results go (default results/)
   --no-write            do not write result files
 `;
@@ -164,21 +190,21 @@ function probe(args, env) {
   }
 }
 
-function chooseAfterburner() {
+function chooseAfterburner(how) {
   const env = cleanEnv({ keepAfterburner: true });
   const tried = [];
-  if (fs.existsSync(LAUNCHER)) {
+  if (how === 'launcher' && fs.existsSync(LAUNCHER)) {
     const viaLauncher = probe([LAUNCHER], env);
     if (viaLauncher.info && viaLauncher.info.status && viaLauncher.info.status.installed) {
-      return { mode: 'launcher', label: `launcher: node bin/afterburner.js server.js`, args: [LAUNCHER], probe: viaLauncher.info, tried };
+      return { mode: 'launcher', label: `launcher: node bin/afterburner.js <service>`, args: [LAUNCHER], probe: viaLauncher.info, tried };
     }
     tried.push(`bin/afterburner.js did not work (${viaLauncher.error || 'the register was not installed in the started process'}); using --require instead`);
-  } else {
+  } else if (how === 'launcher') {
     tried.push('bin/afterburner.js is not there yet; using --require (no start-time GC flags)');
   }
   const viaRequire = probe(['--require', REGISTER], env);
   if (viaRequire.info && viaRequire.info.status && viaRequire.info.status.installed) {
-    return { mode: 'require', label: `node --require register.js server.js`, args: ['--require', REGISTER], probe: viaRequire.info, tried };
+    return { mode: 'require', label: `node --require register.js <service> (the register alone; --with launcher adds the gc profile's start-time flags)`, args: ['--require', REGISTER], probe: viaRequire.info, tried };
   }
   throw new DemoError(`afterburner cannot be loaded: ${viaRequire.error || 'status().installed is false'}\n  Is it built? "npm install" builds it; "npm run build" rebuilds dist/.`);
 }
@@ -205,7 +231,7 @@ function freshConfigDir(label) {
 function startService(variant, options) {
   const configDir = freshConfigDir(variant.key);
   const env = { ...cleanEnv({ keepAfterburner: variant.key !== 'plain' }), PORT: String(options.port), HOST: '127.0.0.1', CONFIG_DIR: configDir };
-  const child = spawn(process.execPath, [...variant.args, SERVICE], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...variant.args, variant.service.file], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const service = { child, configDir, stderr: '', stdout: '', stopping: false, pid: null, port: null };
   child.stderr.on('data', (d) => {
@@ -231,6 +257,7 @@ function startService(variant, options) {
         try {
           const msg = JSON.parse(line);
           if (msg.event === 'listening') {
+            service.framework = msg.framework;
             service.port = msg.port;
             service.pid = msg.pid;
             servicePids.add(msg.pid);
@@ -370,6 +397,8 @@ async function runBoth(variants, options, plan) {
       await guard(service.listening);
       service.url = `http://127.0.0.1:${service.port}`;
       results[variant.key] = {
+        service: variant.service.name,
+        framework: service.framework ?? 'node:http',
         variant: variant.key,
         name: variant.name,
         command: variant.command,
@@ -384,12 +413,12 @@ async function runBoth(variants, options, plan) {
 
     for (const service of services) {
       plan.phase(service.variant, 'checking answers', 1);
-      results[service.variant.key].check = await guard(runLoadProcess('check', { url: service.url }, { timeoutMs: 60000, label: service.variant.name }));
+      results[service.variant.key].check = await guard(runLoadProcess('check', { url: service.url, mix: service.variant.service.mix }, { timeoutMs: 60000, label: service.variant.name }));
     }
     if (options.warmup > 0) {
       for (const service of services) {
         plan.phase(service.variant, 'warm-up load', options.warmup);
-        await guard(runLoadProcess('load', { url: service.url, duration: options.warmup, connections: options.connections, maxRequests: options.maxRequests }, { timeoutMs: (options.warmup + 30) * 1000, label: `${service.variant.name} warm-up` }));
+        await guard(runLoadProcess('load', { url: service.url, mix: service.variant.service.mix, duration: options.warmup, connections: options.connections, maxRequests: options.maxRequests }, { timeoutMs: (options.warmup + 30) * 1000, label: `${service.variant.name} warm-up` }));
       }
     }
 
@@ -403,7 +432,7 @@ async function runBoth(variants, options, plan) {
         const statsBefore = await guard(getJson(service, service.agent, '/stats'));
         const procBefore = proc.snapshot(service.pid);
         const load = await guard(
-          runLoadProcess('load', { url: service.url, duration: slice, connections: options.connections, maxRequests: Math.ceil(options.maxRequests / options.rounds), returnTimes: true }, { timeoutMs: (slice + 30) * 1000, label: service.variant.name }),
+          runLoadProcess('load', { url: service.url, mix: service.variant.service.mix, duration: slice, connections: options.connections, maxRequests: Math.ceil(options.maxRequests / options.rounds), returnTimes: true }, { timeoutMs: (slice + 30) * 1000, label: service.variant.name }),
         );
         const procAfter = proc.snapshot(service.pid);
         const statsAfter = await guard(getJson(service, service.agent, '/stats'));
@@ -514,6 +543,26 @@ function timestamp(date) {
 }
 
 // ---------------------------------------------------------------------------------------------
+/** `--node <major>`: the same run under another installed Node (the services inherit it). */
+function reexecOn(major, argv) {
+  const bin = path.join(ROOT, '.cache', 'node', String(major), 'bin', 'node');
+  if (!fs.existsSync(bin)) throw new DemoError(`Node ${major} is not installed here; "node scripts/node-versions.js ${major}" installs it into .cache/node/${major}`);
+  const args = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--node') i++;
+    else if (!argv[i].startsWith('--node=')) args.push(argv[i]);
+  }
+  const run = spawnSync(bin, [__filename, ...args], { stdio: 'inherit', env: process.env });
+  return run.status ?? 1;
+}
+
+function describeFrameworks(status) {
+  const f = status.frameworks;
+  if (!f) return 'frameworks: not in this build';
+  if (!f.active) return `frameworks off: ${f.reason || 'inactive'}`;
+  return `frameworks on: ${Object.entries(f.integrations || {}).map(([name, s]) => `${name} ${s.state}${s.detail && s.state !== 'waiting' ? ` (${s.detail})` : ''}`).join(', ')}`;
+}
+
 async function main() {
   let options;
   try {
@@ -526,12 +575,14 @@ async function main() {
     process.stdout.write(HELP);
     return 0;
   }
+  if (options.node !== undefined && options.node !== process.versions.node.split('.')[0]) return reexecOn(options.node, process.argv.slice(2));
   const failures = [];
   const notes = [];
   const started = new Date();
+  const services = options.services.map((name) => ({ name, ...SERVICES[name] }));
 
   // Never hang: everything has its own timeout, and this bounds the whole run.
-  const budgetSeconds = 2 * (options.warmup + options.duration + options.quietPeriod) + 90;
+  const budgetSeconds = services.length * (2 * (options.warmup + options.duration + options.quietPeriod) + 60) + 30;
   const watchdog = setTimeout(() => {
     progress?.stop();
     process.stderr.write(`\ndemo: FAILED: the run did not finish within ${budgetSeconds} s (watchdog); stopping every child process\n`);
@@ -542,10 +593,11 @@ async function main() {
   if (!proc.available()) throw new DemoError('this demo reads process metrics from /proc and needs Linux');
   try {
     require.resolve('autocannon');
-  } catch {
-    throw new DemoError('the load generator autocannon is not installed: it is a devDependency, so run "npm install" (without --omit=dev)');
+    for (const service of services) if (service.mix === 'framework') require.resolve(service.name);
+  } catch (err) {
+    throw new DemoError(`a devDependency is not installed (${err.message.split('\n')[0]}): run "npm install" (without --omit=dev)`);
   }
-  const afterburner = chooseAfterburner();
+  const afterburner = chooseAfterburner(options.with);
   for (const line of afterburner.tried) notes.push(line);
   if (process.env.NODE_OPTIONS) notes.push(`NODE_OPTIONS from your environment (${process.env.NODE_OPTIONS}) was passed to neither service, so that both start the same way`);
   const status = afterburner.probe.status;
@@ -553,78 +605,95 @@ async function main() {
     failures.push(`the native addon is missing: ${status.native.error}. The run continues with the patches that do not need it; "npm run build:native" builds it.`);
   }
   const userEnv = userAfterburnerEnv();
-  const variants = [
-    { key: 'plain', name: 'plain node', args: [], command: 'node examples/service/server.js' },
-    { key: 'afterburner', name: 'afterburner', args: afterburner.args, command: afterburner.mode === 'launcher' ? 'node bin/afterburner.js examples/service/server.js' : 'node --require ./register.js examples/service/server.js' },
-  ];
 
-  const { mix, large, small, missing } = loadMix();
-  if (missing) failures.push(`large documents: ${missing}; only small calls are sent`);
-  const sizes = large.map((d) => Buffer.byteLength(d.body));
   const out = (line = '') => process.stdout.write(line + '\n');
-  out(`afterburner demo · ${started.toISOString().replace('T', ' ').slice(0, 16)} UTC · node ${process.version} · ${os.platform()} ${os.arch()} · ${os.cpus().length} CPUs`);
-  out(`service   examples/service/server.js: node:http, JSON.parse, ${fs.readdirSync(CONFIG_TEMPLATE).length} config files under fs.watchFile (100 ms), ready gate polled with sleep(), per-connection listeners on a config bus`);
+  out(`afterburner demo · ${started.toISOString().replace('T', ' ').slice(0, 16)} UTC · node ${process.version} · ${os.platform()} ${os.arch()} · ${os.cpus().length} CPUs · load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const service of services) out(`service   ${service.name.padEnd(8)} examples/service/${path.basename(service.file)}: ${service.about}`);
+  out(`common    ${fs.readdirSync(CONFIG_TEMPLATE).length} config files under fs.watchFile (100 ms), ready gate polled with sleep(), per-connection listeners on a config bus`);
   out(`load      autocannon, ${options.connections} connections, ${options.duration} s measured per service in ${options.rounds} alternating rounds after ${options.warmup} s warm-up, at most ${options.maxRequests} requests, loopback only`);
-  out(`          mix: ${small.length} small API calls (~1 KB) rotating, ${large.length} corpus documents (${sizes.length ? `${formatBytes(Math.min(...sizes))}–${formatBytes(Math.max(...sizes))}` : 'none'}) every ${Math.round(mix.length / Math.max(large.length, 1))} requests; then ${options.churn} one-request connections; then ${options.quietPeriod} s quiet`);
+  if (services.some((s) => s.mix === 'framework')) {
+    const { mix, missing } = frameworkMix();
+    if (missing) failures.push(`GitHub events and tweets: ${missing}; only pings and orders are sent`);
+    const sizes = mix.map((r) => Buffer.byteLength(r.body));
+    out(`          fastify/express bodies: per 40 requests 10 pings, 10 orders (3–300 items), 9 GitHub webhook events, 9 tweets, 2 timeline pages; ${formatBytes(Math.min(...sizes))}–${formatBytes(Math.max(...sizes))}, mean ${formatBytes(Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length))}`);
+  }
+  if (services.some((s) => s.mix === 'corpus')) {
+    const { mix, large, small, missing } = loadMix();
+    if (missing) failures.push(`large documents: ${missing}; only small calls are sent`);
+    const sizes = large.map((d) => Buffer.byteLength(d.body));
+    out(`          node:http bodies: ${small.length} small API calls (~1 KB) rotating, ${large.length} corpus documents (${sizes.length ? `${formatBytes(Math.min(...sizes))}–${formatBytes(Math.max(...sizes))}` : 'none'}) every ${Math.round(mix.length / Math.max(large.length, 1))} requests`);
+  }
+  out(`          then ${options.churn} one-request connections; then ${options.quietPeriod} s quiet`);
   out(`with      ${afterburner.label}${userEnv.length ? ` · from your environment: ${userEnv.map(([k, v]) => `${k}=${v}`).join(' ')}` : ' · default profile'}`);
-  out(`patches   ${describePatches(status).join(' · ')}`);
-  out(`native    ${status.native.loaded ? `loaded (simdjson ${status.native.simdjson}, ${status.native.implementation})` : `MISSING: ${status.native.error}`}`);
-  out();
+  out(`patches   ${describePatches(status).join(' · ')} · ${describeFrameworks(status)}`);
+  out(`native    ${status.native.loaded ? `loaded (simdjson ${status.native.simdjson}, ${status.native.implementation}${status.native.jsonIndex ? `, stage 1 ${status.native.jsonIndex}` : ''})` : `MISSING: ${status.native.error}`}`);
 
-  const plan = new Progress({ total: 2 * (4 + options.warmup + options.duration) + options.quietPeriod + 1.5 });
+  const perService = 2 * (4 + options.warmup + options.duration) + options.quietPeriod + 1.5;
+  const plan = new Progress({ total: services.length * perService });
   progress = plan;
-  let results;
-  try {
-    results = await runBoth(variants, options, plan);
-  } finally {
-    plan.stop();
-  }
-
-  const identical = compareAnswers(results.plain.check, results.afterburner.check);
-  if (!identical.identical) failures.push(`answers differ between plain node and afterburner on ${identical.differences.length} of ${identical.requests} requests:\n    ${identical.differences.slice(0, 5).join('\n    ')}`);
-  for (const r of Object.values(results)) {
-    if (r.reloadMs === null) failures.push(`${r.name}: a config file change was not picked up within 5 s`);
-    if (r.exitNote) notes.push(`${r.name}: ${r.exitNote}`);
-    if (r.launcherPid) notes.push(`${r.name}: the launcher started node as a child: the table measures the service process (pid ${r.pid}); the launcher process (pid ${r.launcherPid}, peak RSS ${r.launcherPeakRssBytes ? formatBytes(r.launcherPeakRssBytes) : 'unknown'}) is not counted`);
-  }
-  const rows = buildRows(results.plain, results.afterburner);
-  printTable(rows, out);
-  out();
-  out(`answers   ${identical.identical ? `byte-identical on all ${identical.requests} check requests (small calls, ${large.length} corpus documents, invalid JSON, empty body, edge cases)` : `DIFFERENT on ${identical.differences.length} of ${identical.requests} check requests`}`);
-
-  const closed = (r) => r.listeners.connectionsSeen - r.listeners.liveConnections;
-  const [p, a] = [results.plain, results.afterburner];
-  if (p.listeners.left >= closed(p) && a.listeners.left >= closed(a)) {
-    notes.push(
-      `listeners left: one per closed connection in both runs (plain ${p.listeners.left} for ${closed(p)} closed, afterburner ${a.listeners.left} for ${closed(a)}; any difference between the two counts comes from the demo's own connections). ` +
-        `The service subscribes with emitter.on(), which afterburner leaves alone; its weak patch adds emitter.onWeak(event, target, method), removed once the target is collected, but the service would have to call it.`,
-    );
-  } else {
-    notes.push(`listeners left: plain ${p.listeners.left} for ${closed(p)} closed connections, afterburner ${a.listeners.left} for ${closed(a)}.`);
-  }
-  if (results.plain.load.requests >= options.maxRequests || results.afterburner.load.requests >= options.maxRequests) notes.push(`a run hit --max-requests (${options.maxRequests}) before the end of its ${options.duration} s`);
-  notes.push(`both services ran at once, the load alternating between them; requests/s per round: plain ${results.plain.load.rounds.map((r) => Math.round(r.requestsPerSecond)).join(', ')} · afterburner ${results.afterburner.load.rounds.map((r) => Math.round(r.requestsPerSecond)).join(', ')} (the spread is the machine's noise)`);
-  for (const note of notes) out(`note      ${note}`);
-
   const record = {
     date: started.toISOString(),
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
+    loadAverage: os.loadavg(),
     options,
-    afterburner: { mode: afterburner.mode, command: variants[1].command, environment: Object.fromEntries(userEnv), status, execArgv: afterburner.probe.execArgv, mallocArenaMax: afterburner.probe.mallocArenaMax },
-    rows,
-    answers: identical,
-    runs: results,
+    afterburner: { mode: afterburner.mode, command: `${afterburner.mode === 'launcher' ? 'node bin/afterburner.js' : 'node --require ./register.js'} <service>`, environment: Object.fromEntries(userEnv), status, execArgv: afterburner.probe.execArgv, mallocArenaMax: afterburner.probe.mallocArenaMax },
+    services: {},
+    rows: [],
     notes,
     failures,
   };
+  for (const [index, service] of services.entries()) {
+    const variants = [
+      { key: 'plain', name: 'plain node', args: [], service, command: `node examples/service/${path.basename(service.file)}` },
+      { key: 'afterburner', name: 'afterburner', args: afterburner.args, service, command: `${afterburner.mode === 'launcher' ? 'node bin/afterburner.js' : 'node --require ./register.js'} examples/service/${path.basename(service.file)}` },
+    ];
+    let results;
+    try {
+      results = await runBoth(variants, { ...options, port: options.port ? options.port + 2 * index : 0 }, plan);
+    } catch (err) {
+      plan.stop();
+      throw err;
+    }
+    const identical = compareAnswers(results.plain.check, results.afterburner.check);
+    if (!identical.identical) failures.push(`${service.name}: answers differ between plain node and afterburner on ${identical.differences.length} of ${identical.requests} requests:\n    ${identical.differences.slice(0, 5).join('\n    ')}`);
+    for (const r of Object.values(results)) {
+      if (r.reloadMs === null) failures.push(`${service.name}, ${r.name}: a config file change was not picked up within 5 s`);
+      if (r.exitNote) notes.push(`${service.name}, ${r.name}: ${r.exitNote}`);
+      if (r.launcherPid) notes.push(`${service.name}, ${r.name}: the launcher started node as a child: the table measures the service process (pid ${r.pid}); the launcher process (pid ${r.launcherPid}, peak RSS ${r.launcherPeakRssBytes ? formatBytes(r.launcherPeakRssBytes) : 'unknown'}) is not counted`);
+    }
+    const rows = buildRows(results.plain, results.afterburner);
+    const [p, a] = [results.plain, results.afterburner];
+    const serviceNotes = [];
+    const closed = (r) => r.listeners.connectionsSeen - r.listeners.liveConnections;
+    if (p.listeners.left >= closed(p) && a.listeners.left >= closed(a)) {
+      serviceNotes.push(`listeners left: one per closed connection in both runs (plain ${p.listeners.left} for ${closed(p)} closed, afterburner ${a.listeners.left} for ${closed(a)}): the service subscribes with emitter.on(), which afterburner leaves alone (its weak patch adds emitter.onWeak(), which the service would have to call)`);
+    } else {
+      serviceNotes.push(`listeners left: plain ${p.listeners.left} for ${closed(p)} closed connections, afterburner ${a.listeners.left} for ${closed(a)}`);
+    }
+    if (p.load.requests >= options.maxRequests || a.load.requests >= options.maxRequests) serviceNotes.push(`a run hit --max-requests (${options.maxRequests}) before the end of its ${options.duration} s`);
+    serviceNotes.push(`requests/s per round: plain ${p.load.rounds.map((r) => Math.round(r.requestsPerSecond)).join(', ')} · afterburner ${a.load.rounds.map((r) => Math.round(r.requestsPerSecond)).join(', ')} (the spread is the machine's noise)`);
+    const integration = status.frameworks?.integrations?.[service.name === 'express' ? 'body-parser' : service.name];
+    out();
+    out(`── ${service.name}: ${p.framework} · examples/service/${path.basename(service.file)}${integration ? ` · integration ${integration.state}` : ''}`);
+    printTable(rows, out);
+    out(`answers   ${identical.identical ? `byte-identical on all ${identical.requests} check requests (status, content type and body: valid bodies, invalid JSON, empty body, byte-order mark, __proto__ and constructor keys, edge cases, 404)` : `DIFFERENT on ${identical.differences.length} of ${identical.requests} check requests`}`);
+    for (const note of serviceNotes) out(`note      ${note}`);
+    record.services[service.name] = { framework: p.framework, rows, answers: identical, runs: results, notes: serviceNotes };
+    for (const row of rows) record.rows.push({ service: service.name, ...row });
+  }
+  plan.stop();
+  out();
+  if (notes.length) for (const note of notes) out(`note      ${note}`);
+
   if (options.write) {
     fs.mkdirSync(options.out, { recursive: true });
     const base = path.join(options.out, `demo-${timestamp(started)}-node${process.versions.node.split('.')[0]}`);
+    const chartRows = record.rows.map((row) => ({ ...row, label: services.length > 1 ? `${row.service} · ${row.label}` : row.label }));
     fs.writeFileSync(`${base}.json`, JSON.stringify(record, null, 2) + '\n');
-    fs.writeFileSync(`${base}.svg`, svgChart(rows, { title: `afterburner demo · node ${process.version} · ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC` }));
+    fs.writeFileSync(`${base}.svg`, svgChart(chartRows, { title: `afterburner demo · node ${process.version} · ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC` }));
     fs.writeFileSync(path.join(options.out, 'latest.json'), JSON.stringify(record, null, 2) + '\n');
     fs.copyFileSync(`${base}.svg`, path.join(options.out, 'latest.svg'));
     out(`results   ${path.relative(process.cwd(), base) || base}.json, .svg; ${path.relative(process.cwd(), path.join(options.out, 'latest.json'))}`);

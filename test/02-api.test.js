@@ -68,8 +68,8 @@ test('status() is a plain JSON-serialisable object with one entry per patch and 
   assert.equal(status, 0, stderr);
   assert.ok(json.proto);
   assert.ok(json.roundTrip);
-  assert.deepEqual(Object.keys(json.s).sort(), ['gc', 'installed', 'json', 'native', 'timers', 'weak']);
-  for (const name of ['json', 'timers', 'gc', 'weak']) {
+  assert.deepEqual(Object.keys(json.s).sort(), ['frameworks', 'gc', 'installed', 'json', 'native', 'timers', 'weak']);
+  for (const name of ['json', 'timers', 'gc', 'weak', 'frameworks']) {
     assert.equal(typeof json.s[name].active, 'boolean');
     if (!json.s[name].active) assert.equal(typeof json.s[name].reason, 'string', `${name} says why it is inactive`);
   }

@@ -77,11 +77,16 @@ const REQUESTS = [
   { name: 'empty body', path: '/api/orders', body: '' },
 ];
 
-test('the demo service itself knows nothing about afterburner: it requires only node: builtins', () => {
-  const source = fs.readFileSync(SERVICE, 'utf8');
-  const required = [...source.matchAll(/require\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);
-  assert.ok(required.length > 0);
-  for (const name of required) assert.match(name, /^node:/, `the service requires ${name}`);
+test('the demo services know nothing about afterburner: node: builtins, their framework and the shared service code only', () => {
+  const allowed = { 'server.js': /^(node:.*|\.\/common)$/, 'common.js': /^node:/, 'fastify.js': /^(node:.*|\.\/common|fastify|fastify\/package\.json)$/, 'express.js': /^(node:.*|\.\/common|express|express\/package\.json)$/ };
+  for (const [file, pattern] of Object.entries(allowed)) {
+    const source = fs.readFileSync(path.join(ROOT, 'examples', 'service', file), 'utf8');
+    const required = [...source.matchAll(/require\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]);
+    assert.ok(required.length > 0, file);
+    for (const name of required) assert.match(name, pattern, `${file} requires ${name}`);
+    const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /afterburner/i, file);
+  }
 });
 
 test('plain node and --require afterburner/register answer every request with the same bytes', async (t) => {
@@ -116,7 +121,7 @@ function runDemo(args, timeout = 90000) {
 test('a short npm start run prints every row of the table and writes JSON, SVG and latest.json', async (t) => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-test-results-'));
   t.after(() => fs.rmSync(out, { recursive: true, force: true }));
-  const run = await runDemo(['--quick', '--duration', '1', '--rounds', '1', '--warmup', '0', '--quiet-period', '1', '--churn', '20', '--out', out]);
+  const run = await runDemo(['--quick', '--duration', '1', '--rounds', '1', '--warmup', '0', '--quiet-period', '1', '--churn', '20', '--out', out], 150000);
   // A missing native addon is a reported failure (exit 1) but the run still completes the table.
   const failed = run.stdout.split('\n').filter((l) => l.startsWith('FAILED'));
   if (run.code === 1 && failed.length === 1 && /native addon is missing/.test(failed[0])) t.diagnostic('the native addon is missing here: the run reported it and exited 1');
@@ -132,9 +137,13 @@ test('a short npm start run prints every row of the table and writes JSON, SVG a
     'idle wake-ups': /^idle wake-ups\/s .*\d.*(×|—)$/m,
     'listeners left': /^listeners left after close .*\d.*×$/m,
   };
-  for (const [name, pattern] of Object.entries(rows)) assert.match(run.stdout, pattern, `row "${name}" missing:\n${run.stdout}`);
+  const services = ['fastify', 'express'];
+  const blocks = run.stdout.split(/^── /m).slice(1);
+  assert.deepEqual(blocks.map((b) => b.split(':')[0]), services, run.stdout);
+  for (const block of blocks) for (const [name, pattern] of Object.entries(rows)) assert.match(block, pattern, `row "${name}" missing:\n${block}`);
+  assert.match(run.stdout, /^patches .*frameworks on: fastify patched \(fastify 5\.[^)]*\), body-parser patched \(body-parser 2\./m);
   assert.match(run.stdout, /plain node\s+afterburner\s+ratio/);
-  assert.match(run.stdout, /answers\s+byte-identical/);
+  assert.equal((run.stdout.match(/^answers\s+byte-identical on all \d+ check requests/gm) || []).length, 2, run.stdout);
   // Progress goes to stderr (plain lines when stderr is not a terminal), never into the table.
   assert.match(run.stderr, /plain node: load/);
   assert.doesNotMatch(run.stdout, /\r/);
@@ -147,10 +156,14 @@ test('a short npm start run prints every row of the table and writes JSON, SVG a
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, json), 'utf8')), record);
   assert.equal(record.node, process.version);
   assert.equal(record.rows.length, (run.stdout.match(/^.+ [↑↓] .*(×|—)$/gm) || []).length, 'every printed row is in the JSON');
-  for (const row of record.rows) assert.ok(Number.isFinite(row.plain) && Number.isFinite(row.afterburner), `${row.key}: ${row.plain} / ${row.afterburner}`);
-  const load = record.runs.plain.load;
-  assert.ok(load.requests > 0 && load.requestsPerSecond > 0);
-  assert.ok(record.runs.plain.listeners.connectionsSeen >= 20, 'the churn connections reached the service');
+  for (const row of record.rows) assert.ok(Number.isFinite(row.plain) && Number.isFinite(row.afterburner), `${row.service} ${row.key}: ${row.plain} / ${row.afterburner}`);
+  assert.deepEqual(Object.keys(record.services), services);
+  for (const name of services) {
+    const { runs } = record.services[name];
+    assert.ok(runs.plain.load.requests > 0 && runs.plain.load.requestsPerSecond > 0 && runs.afterburner.load.requests > 0, name);
+    assert.ok(runs.plain.listeners.connectionsSeen >= 20, `${name}: the churn connections reached the service`);
+    assert.match(runs.plain.framework, new RegExp(`^${name} \\d`));
+  }
   const chart = fs.readFileSync(path.join(out, svg), 'utf8');
   assert.match(chart, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(chart, /<\/svg>\n$/);

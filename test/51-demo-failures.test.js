@@ -8,7 +8,8 @@ const net = require('node:net');
 const path = require('node:path');
 const { ROOT, cleanEnv, runNodeAsync } = require('./helpers');
 
-const SERVICE = path.join(ROOT, 'examples', 'service', 'server.js');
+// The first service of the default run.
+const SERVICE = path.join(ROOT, 'examples', 'service', 'fastify.js');
 const DEMO = path.join(ROOT, 'examples', 'run-demo.js');
 
 function runDemo(args, timeout = 90000) {
@@ -79,9 +80,13 @@ async function demoUnderLoad(t) {
     });
     child.on('exit', () => reject(new Error(`demo ended before the load: ${run.stdout}${run.stderr}`)));
   });
-  // Give the load generator a moment to start, so that it is among the processes to clean up.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  run.processes = descendants(child.pid);
+  // Wait for the load generator to start (on a busy machine it can take a while), so that it is
+  // among the processes to clean up.
+  const deadline = Date.now() + 10000;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run.processes = descendants(child.pid);
+  } while (!run.processes.some((pid) => cmdline(pid).some((arg) => arg.endsWith('load.js'))) && Date.now() < deadline);
   return run;
 }
 

@@ -153,4 +153,76 @@ function checkRequests() {
   return { requests: [...small.slice(0, 8), ...large, ...bad], missing };
 }
 
-module.exports = { corpusDir, smallBodies, largeBodies, loadMix, checkRequests, trimTo, MAX_DOCUMENT_BYTES };
+// ---------------------------------------------------------------------------------------------
+// The framework services' traffic: what a JSON API receives from other systems. GitHub webhook
+// deliveries (the corpus's github_events.json, one event per request, 0.5-8 KB), tweets (one
+// status from twitter.json, 2-6.5 KB, or a timeline page of them, 60-80 KB), orders with 3 to 300
+// line items (0.6-45 KB) and tiny client pings (about 180 B).
+
+function ping(rnd, i) {
+  return { type: ['heartbeat', 'page_view', 'click'][i % 3], ts: 1767225600000 + Math.floor(rnd() * 1e9), session: Math.floor(rnd() * 1e12).toString(36), ok: true, attrs: { path: `/p/${Math.floor(rnd() * 1000)}`, client: 'ios/17.2' } };
+}
+
+function orderWithItems(rnd, i, n) {
+  const base = order(rnd, i);
+  const items = [];
+  while (items.length < n) items.push(...order(rnd, i).items);
+  return { ...base, items: items.slice(0, n) };
+}
+
+function readCorpus(dir, file) {
+  const full = path.join(dir, file);
+  return fs.existsSync(full) ? JSON.parse(fs.readFileSync(full, 'utf8')) : null;
+}
+
+/** Per 40 requests: 10 pings, 10 orders (3-300 items), 9 GitHub events, 9 tweets, 2 timeline pages. */
+function frameworkMix() {
+  const rnd = random(20261204);
+  const dir = corpusDir();
+  const events = dir ? readCorpus(dir, 'github_events.json') : null;
+  const twitter = dir ? readCorpus(dir, 'twitter.json') : null;
+  const missing = events && twitter ? undefined : 'the benchmark corpus (devDependency "simdjson", jsonexamples/) is not installed; run npm install';
+  const pings = Array.from({ length: 10 }, (_, i) => ({ name: `ping-${i}`, path: '/api/events', body: JSON.stringify({ source: 'app', sentAt: 1767225600000 + i, events: [ping(rnd, i)] }) }));
+  const orders = [3, 4, 5, 6, 8, 10, 30, 60, 120, 300].map((n, i) => ({ name: `order-${n}-items`, path: '/api/orders', body: JSON.stringify(orderWithItems(rnd, i, n)) }));
+  const github = (events || []).map((e, i) => ({ name: `github-${i}-${e.type}`, path: '/api/github', body: JSON.stringify(e) }));
+  const statuses = twitter ? twitter.statuses : [];
+  const tweets = statuses.map((t, i) => ({ name: `tweet-${i}`, path: '/api/tweets', body: JSON.stringify(t) }));
+  const pages = [];
+  for (let start = 0; start + 15 <= statuses.length && pages.length < 6; start += 15) {
+    let page = statuses.slice(start, start + 18);
+    while (page.length > 1 && Buffer.byteLength(JSON.stringify({ statuses: page })) > 80_000) page = page.slice(0, -1);
+    pages.push({ name: `timeline-${pages.length}`, path: '/api/tweets', body: JSON.stringify({ statuses: page, search_metadata: twitter.search_metadata }) });
+  }
+  const mix = [];
+  for (let block = 0; block < 12; block++) {
+    const take = (list, k, n) => (list.length ? Array.from({ length: n }, (_, j) => list[(k * n + j) % list.length]) : []);
+    const group = [...take(pings, block, 10), ...take(orders, block, 10), ...take(github, block, 9), ...take(tweets, block, 9), ...take(pages, block, 2)];
+    // Interleaved, so sizes alternate as they would on a real service.
+    for (let j = 0; j < group.length; j++) mix.push(group[(j * 7) % group.length]);
+  }
+  return { mix, pings, orders, github, tweets, pages, missing };
+}
+
+/** The framework services' check requests: answers must be byte-identical with and without afterburner. */
+function frameworkCheckRequests() {
+  const { pings, orders, github, tweets, pages, missing } = frameworkMix();
+  const bad = [
+    { name: 'invalid-json-truncated', path: '/api/orders', body: '{"orderRef": "x", "items": [' },
+    { name: 'invalid-json-token', path: '/api/github', body: '{"a": tru}' },
+    { name: 'invalid-json-trailing-comma', path: '/api/events', body: '{"events": [1, 2,]}' },
+    { name: 'invalid-json-long', path: '/api/tweets', body: (pages[0] ? pages[0].body : '{"a": [1, 2, 3]}').slice(0, -2) },
+    { name: 'byte-order-mark', path: '/api/documents', body: '\ufeff{"a": 1}' },
+    { name: 'empty-body', path: '/api/orders', body: '' },
+    { name: 'not-an-object', path: '/api/orders', body: '[1, 2, 3]' },
+    { name: 'a-string', path: '/api/documents', body: '"just a string"' },
+    { name: 'proto-key', path: '/api/documents', body: '{"a": 1, "__proto__": {"polluted": true}}' },
+    { name: 'proto-key-escaped', path: '/api/documents', body: '{"a": 1, "\\u005f_proto__": {"polluted": true}}' },
+    { name: 'constructor-prototype', path: '/api/documents', body: '{"constructor": {"prototype": {"polluted": true}}}' },
+    { name: 'numbers-edge', path: '/api/documents', body: '{"neg0": -0, "big": 18446744073709551616, "huge": 1e400, "tiny": 5e-324, "exp": 1.5E+3, "arr": [0.1, 0.2, 0.30000000000000004]}' },
+    { name: 'unicode-edge', path: '/api/documents', body: '{"lone": "\\ud800", "pair": "\\ud83d\\ude00", "raw": "Zürich 東京 😀", "2": "b", "1": "a"}' },
+    { name: 'not-found', path: '/api/nothing', body: '{}' },
+  ];
+  return { requests: [...pings.slice(0, 2), ...orders, ...github.slice(0, 6), ...tweets.slice(0, 6), ...pages.slice(0, 2), ...bad], missing };
+}
+
+module.exports = { corpusDir, smallBodies, largeBodies, loadMix, checkRequests, frameworkMix, frameworkCheckRequests, trimTo, MAX_DOCUMENT_BYTES };

@@ -9,7 +9,7 @@
  *   node load.js check '{"url":"http://127.0.0.1:P"}'
  */
 const http = require('node:http');
-const { loadMix, checkRequests } = require('./bodies');
+const { loadMix, checkRequests, frameworkMix, frameworkCheckRequests } = require('./bodies');
 
 const [mode, json] = process.argv.slice(2);
 const options = JSON.parse(json || '{}');
@@ -47,7 +47,7 @@ function request(url, { path, body, close = false }) {
 async function load() {
   loopbackOnly(options.url);
   const autocannon = require('autocannon');
-  const { mix } = loadMix();
+  const { mix } = options.mix === 'framework' ? frameworkMix() : loadMix();
   const requests = mix.map((r) => ({ method: 'POST', path: r.path, headers: { 'content-type': 'application/json' }, body: r.body }));
   // autocannon's own histogram keeps whole milliseconds; small calls answer in well under one, so
   // the percentiles are computed here from every response time (fractional ms).
@@ -114,7 +114,7 @@ async function churn() {
 
 async function check() {
   loopbackOnly(options.url);
-  const { requests, missing } = checkRequests();
+  const { requests, missing } = options.mix === 'framework' ? frameworkCheckRequests() : checkRequests();
   const answers = [];
   for (const r of requests) {
     const res = await request(options.url, r);

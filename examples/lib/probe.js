@@ -6,6 +6,13 @@ const v8 = require('node:v8');
 
 const root = path.resolve(__dirname, '..', '..');
 const out = { pid: process.pid, execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS || '', mallocArenaMax: process.env.MALLOC_ARENA_MAX || '' };
+// The demo services' frameworks, loaded and used once as the services do, so that the status shows
+// what the integrations did with them.
+for (const load of [() => require('fastify')(), () => require('express').json()]) {
+  try {
+    load();
+  } catch {}
+}
 try {
   out.status = require(root).status();
 } catch (err) {

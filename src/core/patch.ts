@@ -6,7 +6,7 @@
 import type { EnvReader } from './config';
 import type { NativeBinding } from './binding';
 
-export type PatchName = 'json' | 'timers' | 'gc' | 'weak';
+export type PatchName = 'json' | 'timers' | 'gc' | 'weak' | 'frameworks';
 
 export interface PatchStatus {
   active: boolean;

@@ -3,8 +3,7 @@
  * env switches, once-per-thread installation, error isolation (a failing patch is logged and left
  * inactive, never thrown into the host service) and the debug lines.
  */
-import { isMainThread } from 'node:worker_threads';
-import { EnvReader, readGlobalConfig, type Env } from './config';
+import { EnvReader, OFF_WORDS, readGlobalConfig, type Env } from './config';
 import { errorMessage } from './errors';
 import { log, setLogLevel, type LogLevel } from './log';
 import { loadNative, nativeStatus, type NativeStatus } from './native';
@@ -20,6 +19,7 @@ const PATCH_LOADERS: ReadonlyArray<readonly [PatchName, () => Patch]> = [
   ['json', () => (require('../patches/json') as typeof import('../patches/json')).jsonPatch],
   ['timers', () => (require('../patches/timers') as typeof import('../patches/timers')).timersPatch],
   ['weak', () => (require('../patches/weak') as typeof import('../patches/weak')).weakPatch],
+  ['frameworks', () => (require('../integrations') as typeof import('../integrations')).frameworksPatch],
 ];
 export const PATCH_NAMES: readonly PatchName[] = PATCH_LOADERS.map(([name]) => name);
 
@@ -40,6 +40,8 @@ export interface InstallOptions {
   timers?: PatchOption;
   gc?: PatchOption;
   weak?: PatchOption;
+  /** `{ only: ['fastify', 'body-parser'] }` selects integrations; AFTERBURNER_FASTIFY etc. otherwise. */
+  frameworks?: PatchOption;
   /** Overrides AFTERBURNER_LOG. */
   log?: LogLevel;
   /** Environment to read instead of process.env (mostly for tests). */
@@ -68,7 +70,8 @@ function nativeAccessors(): { native: () => ReturnType<typeof loadNative>; nativ
       const binding = loadNative();
       if (!binding) {
         const message = `${nativeStatus().error}; patches that need it fall back to the builtins`;
-        if (isMainThread) log.warnOnce('native', message);
+        // worker_threads only on this path: loading it costs about 2 MB of RSS at start.
+        if ((require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) log.warnOnce('native', message);
         else log.debug(message);
       }
       return binding;
@@ -102,6 +105,15 @@ export function applyPatches(options: InstallOptions = {}): void {
     if (!global.enabled && option === undefined) {
       s.inactive.set(name, { active: false, reason: 'disabled by AFTERBURNER=0' });
       log.debug(`${name}: skipped (disabled by AFTERBURNER=0)`);
+      continue;
+    }
+    // A patch switched off by its variable is not even loaded (every patch's variable is
+    // AFTERBURNER_<NAME>): its modules would cost memory for nothing.
+    const envVar = `AFTERBURNER_${name.toUpperCase()}`;
+    if (option === undefined && (OFF_WORDS as readonly string[]).includes((reader.env[envVar] ?? '').trim().toLowerCase())) {
+      const why = `disabled by ${envVar}`;
+      s.inactive.set(name, { active: false, reason: why });
+      log.debug(`${name}: skipped (${why})`);
       continue;
     }
     const patch = patchNamed(name);
