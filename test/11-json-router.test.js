@@ -264,28 +264,30 @@ test('key churn: documents with new key sets on every call go to the builtin aft
   assert.deepEqual(s.counts, { native: 16, builtin: 0, fallbacks: 0 });
   assert.deepEqual(s.churn, { holds: 0, heldClasses: 0 });
 
-  // New keys on every call: two native calls, then the class is held for 255 calls.
+  // New key sets on every call: held after two churning native calls (the route guard may run
+  // some of the first calls on the builtin while it measures the class), then for 255 calls.
   for (let i = 0; i < 2 + 255; i++) same(idMap());
   s = ab.status().json;
-  assert.equal(s.counts.native, 18);
-  assert.equal(s.counts.builtin, 255);
-  assert.equal(s.churn.holds, 1);
-  // The look after the hold churns again: held at once, now for twice as long.
-  for (let i = 0; i < 1 + 511; i++) same(idMap());
+  assert.equal(s.churn.holds, 1, JSON.stringify(s));
+  assert.ok(s.counts.native <= 16 + 2 + 16, JSON.stringify(s.counts));
+  // Looks after holds churn again: held at once, for twice as long each time.
+  for (let i = 0; i < 2 + 511 + 1023; i++) same(idMap());
   s = ab.status().json;
-  assert.equal(s.counts.native, 19);
-  assert.equal(s.counts.builtin, 255 + 511);
-  assert.equal(s.churn.holds, 2);
-  assert.equal(s.churn.heldClasses, 0, 'the hold has just run out');
+  assert.ok(s.churn.holds >= 2 && s.churn.holds <= 3, JSON.stringify(s.churn));
+  const nativeBefore = s.counts.native;
+  assert.ok(nativeBefore <= 16 + 2 + 16 + 3, JSON.stringify(s.counts));
 
-  // Repeated keys again in the same class: the next look finds no churn and no hold follows; the
-  // class is back with the route guard (which times both paths during its first 48 calls).
-  for (let i = 0; i < 30; i++) same(rows(i));
+  // Repeated keys again in the same class: once the hold runs out, the next look finds no churn
+  // and no further hold follows; the class is back with the route guard (which decides from its
+  // own timings when native runs again: test 19).
+  for (let i = 0; i < 2100; i++) same(rows(i));
   s = ab.status().json;
-  assert.ok(s.counts.native >= 19 + 15, JSON.stringify(s.counts));
-  assert.equal(s.counts.native + s.counts.builtin, 19 + 255 + 511 + 30);
-  assert.equal(s.churn.holds, 2);
+  const holds = s.churn.holds;
+  for (let i = 0; i < 300; i++) same(rows(i));
+  s = ab.status().json;
+  assert.equal(s.churn.holds, holds);
   assert.equal(s.churn.heldClasses, 0);
+  assert.ok(s.counts.native > nativeBefore, JSON.stringify(s.counts));
   ab.uninstall();
 });
 
