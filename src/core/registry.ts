@@ -182,6 +182,8 @@ export function uninstall(): Status {
 export function status(): Status {
   const s = state();
   const result = { installed: s.installed } as Status;
+  // register.js loads nothing under AFTERBURNER=0, so nothing recorded why: say it here.
+  const offByEnv = !s.installed && (OFF_WORDS as readonly string[]).includes(String(process.env.AFTERBURNER ?? '').trim().toLowerCase());
   for (const name of PATCH_NAMES) {
     if (s.active.has(name)) {
       try {
@@ -190,7 +192,7 @@ export function status(): Status {
         result[name] = { active: true, reason: `status unavailable: ${errorMessage(err)}` };
       }
     } else {
-      result[name] = s.inactive.get(name) ?? { active: false, reason: 'not installed' };
+      result[name] = s.inactive.get(name) ?? { active: false, reason: offByEnv ? 'disabled by AFTERBURNER=0' : 'not installed' };
     }
   }
   result.native = nativeStatus();
