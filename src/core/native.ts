@@ -3,6 +3,7 @@
  * another ABI, or disabled, `loadNative()` returns null, `nativeStatus()` says why, and callers
  * fall back to pure JavaScript. A single warning is printed per process (by the registry).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage } from './errors';
 
@@ -25,6 +26,8 @@ export interface NativeStatus {
   build?: string;
   simdjson?: string;
   implementation?: string;
+  /** Builds that exist here but failed to load before the one that did (each with its reason). */
+  skipped?: string[];
   /** Stage 1 of json.validate/json.get: 'avx512' or 'avx2' (the addon's own, escapes checked on the way), or 'simdjson'. */
   jsonIndex?: string;
 }
@@ -33,15 +36,49 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 let state: { binding: NativeBinding | null; status: NativeStatus } | undefined;
 
+/**
+ * The C library of this process, read from its own memory map (no process spawned, nothing run):
+ * musl's loader is mapped as ld-musl-<arch>.so.1, glibc as libc.so.6. Undefined off Linux.
+ */
+export function detectLibc(): 'glibc' | 'musl' | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const maps = fs.readFileSync('/proc/self/maps', 'latin1');
+    if (/\/ld-musl-[^/\s]*\.so|\/libc\.musl-/.test(maps)) return 'musl';
+    if (/\/libc\.so\.6|\/libc-2\.[0-9]+\.so/.test(maps)) return 'glibc';
+  } catch {
+    // /proc not mounted: fall through to the loader's file.
+  }
+  const muslArch = { x64: 'x86_64', arm64: 'aarch64' }[process.arch as string];
+  return muslArch && fs.existsSync(`/lib/ld-musl-${muslArch}.so.1`) ? 'musl' : 'glibc';
+}
+
+/** The prebuilt binary's name for this process: e.g. linux-x64-gnu, linux-arm64-musl, darwin-arm64. */
+export function prebuiltTarget(): string {
+  const libc = detectLibc();
+  const suffix = libc === 'musl' ? '-musl' : libc === 'glibc' ? '-gnu' : '';
+  return `${process.platform}-${process.arch}${suffix}`;
+}
+
+/** Targets shipped in prebuilds/ (scripts/prebuild.js builds them at npm pack). */
+export const PREBUILT_TARGETS = ['linux-x64-gnu', 'linux-arm64-gnu'];
+
+const BUILD_FROM_SOURCE = 'build it from source with "node node_modules/afterburner/scripts/prebuild.js --host" (a C++17 compiler and Node\'s headers), or in a clone with "npm run build:native"';
+
+// A local build comes first: it exists only where someone built from source on purpose (a developer
+// in a clone, a user on a platform with no prebuilt binary), and it is then the newer code. Installed
+// from the registry there is no build/, and the prebuilt binary for this platform is loaded.
 function candidates(): { file: string; build: string }[] {
   const override = process.env.AFTERBURNER_NATIVE_PATH;
   if (override) return [{ file: path.resolve(override), build: 'AFTERBURNER_NATIVE_PATH' }];
   const major = process.versions.node.split('.')[0];
+  const target = prebuiltTarget();
   return [
     // Per-major builds exist only if a hot loop ever needs V8's own API; Node-API builds load everywhere.
     { file: path.join(ROOT, 'build', `node-${major}`, 'Release', 'afterburner.node'), build: `per-major build for Node ${major}` },
-    { file: path.join(ROOT, 'build', 'Release', 'afterburner.node'), build: 'Node-API build (loads on every supported Node version)' },
-    { file: path.join(ROOT, 'build', 'Debug', 'afterburner.node'), build: 'Node-API debug build' },
+    { file: path.join(ROOT, 'build', 'Release', 'afterburner.node'), build: 'local Node-API build (build/Release; loads on every supported Node version)' },
+    { file: path.join(ROOT, 'build', 'Debug', 'afterburner.node'), build: 'local Node-API debug build' },
+    { file: path.join(ROOT, 'prebuilds', target, 'afterburner.node'), build: `prebuilt ${target}` },
   ];
 }
 
@@ -72,13 +109,32 @@ function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
       errors.push(`${candidate.file}: buildInfo() failed: ${errorMessage(err)}`);
       continue;
     }
+    const skipped = errors.filter((e) => !e.startsWith('not found: '));
     return {
       binding,
-      status: { loaded: true, path: candidate.file, build: candidate.build, simdjson: info.simdjson, implementation: info.implementation, jsonIndex: info.jsonIndex },
+      status: {
+        loaded: true,
+        path: candidate.file,
+        build: candidate.build,
+        simdjson: info.simdjson,
+        implementation: info.implementation,
+        jsonIndex: info.jsonIndex,
+        ...(skipped.length ? { skipped } : {}),
+      },
     };
   }
-  const hint = process.env.AFTERBURNER_NATIVE_PATH ? '' : ' (build it with "npm run build:native"; it needs python3, make and a C++17 compiler)';
-  return { binding: null, status: { loaded: false, error: `native addon unavailable${hint}: ${errors.join('; ')}` } };
+  if (process.env.AFTERBURNER_NATIVE_PATH) {
+    return { binding: null, status: { loaded: false, error: `native addon unavailable: ${errors.join('; ')}` } };
+  }
+  // Only the candidates that exist and failed are worth reading; "not found" for every build path
+  // buries the one line that matters: whether this platform has a prebuilt binary at all.
+  const failures = errors.filter((e) => !e.startsWith('not found: '));
+  const target = prebuiltTarget();
+  const why = PREBUILT_TARGETS.includes(target)
+    ? `the prebuilt binary for ${target} is missing from this copy of the package (${path.join(ROOT, 'prebuilds', target)}); ${BUILD_FROM_SOURCE}`
+    : `no prebuilt binary for ${target} (prebuilt: ${PREBUILT_TARGETS.join(', ')}); ${BUILD_FROM_SOURCE}`;
+  const detail = failures.length ? `${failures.join('; ')}; ` : '';
+  return { binding: null, status: { loaded: false, error: `native addon unavailable: ${detail}${why}` } };
 }
 
 /** The addon, or null. Loads at most once per thread. */
