@@ -118,11 +118,15 @@ async function build({ name, cxx, shipped, out, force }) {
     // named so the compat shim's old-version dlsym/pthread_* resolve on glibc before 2.34 too.
     ldflags.push('-static-libstdc++', '-Wl,--gc-sections', '-Wl,-O1', '-Wl,-z,noexecstack', '-s');
     ldflags.push('-Wl,--no-as-needed', '-l:libdl.so.2', '-l:libpthread.so.0', '-Wl,--as-needed');
+    // Export the Node-API entry point only. The static libstdc++'s symbols would otherwise be
+    // exported, and the addon's own calls to them could bind to node's shared libstdc++ instead.
+    ldflags.push('-Wl,--exclude-libs,ALL', `-Wl,--version-script=${path.join(__dirname, 'prebuild-exports.map')}`);
   }
 
-  // Cache: the same compiler, flags and source bytes give the same binary.
+  // Cache: the same compiler, flags and source bytes give the same binary. The Node-API headers'
+  // place is left out (it is per Node version; with NAPI_VERSION pinned, what they declare is not).
   const hash = crypto.createHash('sha256');
-  hash.update(JSON.stringify([version, cxx, cflags.map((f) => f.replace(ROOT, '')), ldflags]));
+  hash.update(JSON.stringify([version, cxx, cflags.filter((f) => f !== `-I${headers}`).map((f) => f.replace(ROOT, '')), ldflags]));
   for (const f of files) hash.update(fs.readFileSync(f));
   for (const dir of [path.join(ROOT, 'native')]) {
     for (const h of fs.readdirSync(dir).filter((f) => f.endsWith('.h')).sort()) hash.update(fs.readFileSync(path.join(dir, h)));
@@ -158,6 +162,11 @@ async function build({ name, cxx, shipped, out, force }) {
   return { cached: false };
 }
 
+/** Targets whose compiler is not installed here, with the Debian package that provides it. */
+function missingToolchains(names = Object.keys(TARGETS)) {
+  return names.filter((n) => !compilerVersion(TARGETS[n].cxx)).map((n) => `${TARGETS[n].cxx} (Debian package ${TARGETS[n].debian})`);
+}
+
 function prebuiltPath(target, root = ROOT) {
   return path.join(root, 'prebuilds', target, 'afterburner.node');
 }
@@ -174,14 +183,14 @@ async function main(argv) {
   for (const name of names) {
     const target = TARGETS[name];
     if (!target) throw new Error(`unknown target "${name}" (known: ${Object.keys(TARGETS).join(', ')})`);
-    if (!compilerVersion(target.cxx)) {
+    if (missingToolchains([name]).length) {
       throw new Error(`${name}: compiler ${target.cxx} not found (Debian package ${target.debian}; bash .ci/install-deps.sh installs it)`);
     }
   }
   for (const name of names) await build({ name, cxx: TARGETS[name].cxx, shipped: true, out: prebuiltPath(name), force });
 }
 
-module.exports = { TARGETS, DEFINES, CXXFLAGS, sources, prebuiltPath };
+module.exports = { TARGETS, DEFINES, CXXFLAGS, sources, prebuiltPath, missingToolchains };
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((err) => {

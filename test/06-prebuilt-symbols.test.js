@@ -1,0 +1,79 @@
+'use strict';
+// The prebuilt binaries must load on every glibc that Node's own binaries support (2.28 and later):
+// read what each one asks of the dynamic loader (NEEDED libraries, required symbol versions) and
+// fail on anything above the baseline, on a NEEDED libstdc++, or on debug sections left in.
+// The binaries are made here from source by scripts/prebuild.js (cached in .cache/prebuild).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { ROOT } = require('./helpers');
+const { readElf, baselineProblems } = require('../scripts/elf-needs');
+const { TARGETS, DEFINES, sources, prebuiltPath, missingToolchains } = require('../scripts/prebuild');
+
+// Without the cross compiler there is nothing to read; CI installs it (.ci/install-deps.sh) and
+// must not skip.
+const missing = missingToolchains();
+const skip = missing.length > 0 && !process.env.CI && `no toolchain for the prebuilt binaries: ${missing.join(', ')} (bash .ci/install-deps.sh)`;
+
+let built;
+function prebuilds() {
+  if (!built) {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js')], { cwd: ROOT, encoding: 'utf8', timeout: 900000 });
+    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    built = Object.keys(TARGETS).map((target) => ({ target, file: prebuiltPath(target) }));
+  }
+  return built;
+}
+
+const readelf = spawnSync('readelf', ['--version']).status === 0;
+
+for (const [target, { arch }] of Object.entries(TARGETS)) {
+  test(`${target}: no symbol version above GLIBC_2.28, no NEEDED libstdc++, stripped`, { skip }, () => {
+    const { file } = prebuilds().find((b) => b.target === target);
+    const info = readElf(file);
+    assert.equal(info.machine, arch);
+    assert.deepEqual(baselineProblems(info), []);
+    assert.ok(!info.needed.some((lib) => lib.startsWith('libstdc++')), info.needed.join(' '));
+    assert.ok(info.needed.includes('libc.so.6'));
+    const glibc = info.versions.filter((v) => v.name.startsWith('GLIBC_')).map((v) => v.name);
+    assert.ok(glibc.length > 0, 'the reader found the GLIBC_ requirements');
+    assert.deepEqual(info.versions.filter((v) => /^(GLIBCXX|CXXABI)_/.test(v.name)), []);
+  });
+
+  // The reader above is ours: binutils must see the same requirements in the same file.
+  test(`${target}: readelf agrees with the reader on NEEDED and symbol versions`, { skip: skip || (!readelf && 'readelf not installed') }, () => {
+    const { file } = prebuilds().find((b) => b.target === target);
+    const info = readElf(file);
+    const dyn = spawnSync('readelf', ['-d', '-W', file], { encoding: 'utf8' }).stdout;
+    assert.deepEqual([...dyn.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]), info.needed);
+    const ver = spawnSync('readelf', ['-V', '-W', file], { encoding: 'utf8' }).stdout;
+    const section = ver.slice(ver.indexOf(".gnu.version_r"));
+    const names = [...section.matchAll(/Name: (\S+)\s+Flags/g)].map((m) => m[1]).sort();
+    assert.deepEqual(names, info.versions.map((v) => v.name).sort());
+    // Only the Node-API entry point is exported: no simdjson symbol that node's own copy could take.
+    const syms = spawnSync('readelf', ['--dyn-syms', '-W', file], { encoding: 'utf8' }).stdout;
+    const exported = syms.split('\n').filter((l) => /\sGLOBAL\s+DEFAULT\s+\d+\s/.test(l)).map((l) => l.trim().split(/\s+/).pop());
+    assert.deepEqual(exported, ['napi_register_module_v1']);
+  });
+}
+
+// The check has to be able to fail: a build made the ordinary way on this machine (node-gyp, shared
+// libstdc++, this glibc) is rejected by the same function.
+const LOCAL = path.join(ROOT, 'build', 'Release', 'afterburner.node');
+test('the baseline check rejects an ordinary local build (shared libstdc++, newer glibc)', { skip: !fs.existsSync(LOCAL) && 'no local build' }, () => {
+  const problems = baselineProblems(readElf(LOCAL));
+  assert.ok(problems.some((p) => p === 'NEEDED libstdc++.so.6'), problems.join('\n'));
+});
+
+// binding.gyp (node-gyp, developers) and scripts/prebuild.js (the shipped binaries) compile the
+// same files with the same defines, so what is tested in a clone is what ships.
+test('binding.gyp and scripts/prebuild.js build the same sources with the same defines', () => {
+  const gyp = JSON.parse(fs.readFileSync(path.join(ROOT, 'binding.gyp'), 'utf8').replace(/^\s*#.*$/gm, ''));
+  const target = gyp.targets[0];
+  const gypSources = target.sources.map((s) => (s.startsWith('<!') ? 'simdjson.cpp' : s)).map((s) => path.basename(s)).sort();
+  const prebuildSources = sources().map((s) => path.basename(s)).sort();
+  assert.deepEqual(prebuildSources, gypSources);
+  assert.deepEqual([...DEFINES].sort(), [...target.defines].sort());
+});
