@@ -157,3 +157,33 @@ test('pnpm 10 on Node 24: pnpm add <tarball>, offline, no compiler on PATH', { s
     fs.rmSync(box.dir, { recursive: true, force: true });
   }
 });
+
+// A copy of the package whose prebuilt binary is missing or broken still loads: the service runs on
+// the builtin path, `status()` names the target and how to build from source, one warning.
+test('installed package with its prebuilt binary missing, then corrupt: builtin path, status says why, one warning', { skip }, () => {
+  const { file } = pack();
+  const box = sandbox(NPM12());
+  try {
+    const run = spawnSync('npm', ['install', '--offline', '--ignore-scripts', file], { cwd: box.project, env: box.env, encoding: 'utf8', timeout: 180000 });
+    assert.equal(run.status, 0, run.stderr);
+    const binary = path.join(box.project, 'node_modules', 'afterburner', 'prebuilds', 'linux-x64-gnu', 'afterburner.node');
+    const cases = [
+      ['missing', () => fs.rmSync(binary), /the prebuilt binary for linux-x64-gnu is missing .*prebuild\.js --host/],
+      ['corrupt', () => fs.writeFileSync(binary, 'not an ELF file'), /prebuilds\/linux-x64-gnu\/afterburner\.node: .*(invalid ELF header|file too short)/],
+    ];
+    for (const [label, damage, expected] of cases) {
+      damage();
+      const svc = spawnSync(path.join(box.dir, 'bin', 'node'), ['-r', 'afterburner/register', '-e', SERVICE], { cwd: box.project, env: box.env, encoding: 'utf8', timeout: 60000 });
+      assert.equal(svc.status, 0, svc.stderr);
+      const result = JSON.parse(svc.stdout.trim().split('\n').pop());
+      assert.equal(result.native.loaded, false, label);
+      assert.match(result.native.error, expected, label);
+      assert.equal(result.jsonActive, false, label);
+      assert.equal(result.get, 'b', `${label}: json.get falls back to the builtin path`);
+      assert.deepEqual(result.valid, [true, false], label);
+      assert.equal(svc.stderr.split('\n').filter((l) => l.includes('native addon unavailable')).length, 1, svc.stderr);
+    }
+  } finally {
+    fs.rmSync(box.dir, { recursive: true, force: true });
+  }
+});
