@@ -134,10 +134,53 @@ async function build({ name, cxx, shipped, out, force }) {
   const key = hash.digest('hex').slice(0, 16);
   const work = path.join(ROOT, '.cache', 'prebuild', name);
   const stamp = path.join(work, 'stamp');
-  if (!force && fs.existsSync(out) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key) {
+  const upToDate = () => !force && fs.existsSync(out) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === key;
+  if (upToDate()) {
     console.log(`afterburner: ${name}: up to date (${path.relative(ROOT, out)})`);
     return { cached: true };
   }
+  // Test files run in parallel and may each ask for the binaries: one builds, the others wait.
+  const release = await lock(`${work}.lock`);
+  try {
+    if (upToDate()) {
+      console.log(`afterburner: ${name}: up to date (${path.relative(ROOT, out)}, built meanwhile)`);
+      return { cached: true };
+    }
+    return await compileAndLink({ name, cxx, version, files, cflags, ldflags, shipped, out, work, stamp, key });
+  } finally {
+    release();
+  }
+}
+
+/** An exclusive lock (a directory holding the owner's pid); a lock whose owner is gone is taken over. */
+async function lock(dir) {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'pid'), String(process.pid));
+      return () => fs.rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+    } catch {}
+    let alive = true;
+    if (owner > 0) {
+      try {
+        process.kill(owner, 0);
+      } catch (err) {
+        alive = err.code === 'EPERM';
+      }
+    }
+    if (!alive) fs.rmSync(dir, { recursive: true, force: true });
+    else await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function compileAndLink({ name, cxx, version, files, cflags, ldflags, shipped, out, work, stamp, key }) {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
 
@@ -146,7 +189,7 @@ async function build({ name, cxx, shipped, out, force }) {
   const jobs = files.map((f, i) => () => run(cxx, [...cflags, '-c', f, '-o', objects[i]]));
   await pool(jobs, Math.max(1, os.availableParallelism?.() ?? 2));
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const tmp = `${out}.tmp`;
+  const tmp = `${out}.${process.pid}.tmp`;
   await run(cxx, [...objects, ...ldflags, '-o', tmp]);
   if (shipped) {
     const problems = baselineProblems(readElf(tmp));

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT } = require('./helpers');
+const { ROOT, SUPPORTED_MAJORS, cleanEnv, nodeBinaries } = require('./helpers');
 const { readElf, baselineProblems } = require('../scripts/elf-needs');
 const { TARGETS, DEFINES, sources, prebuiltPath, missingToolchains } = require('../scripts/prebuild');
 
@@ -56,6 +56,27 @@ for (const [target, { arch }] of Object.entries(TARGETS)) {
     const syms = spawnSync('readelf', ['--dyn-syms', '-W', file], { encoding: 'utf8' }).stdout;
     const exported = syms.split('\n').filter((l) => /\sGLOBAL\s+DEFAULT\s+\d+\s/.test(l)).map((l) => l.trim().split(/\s+/).pop());
     assert.deepEqual(exported, ['napi_register_module_v1']);
+  });
+}
+
+// One Node-API binary for every supported major: the x64 prebuilt loads and works on each one
+// installed here (.cache/node, scripts/node-versions.js), with the json patch on.
+const installed = new Map(nodeBinaries().map(({ major, node }) => [major, node]));
+for (const major of SUPPORTED_MAJORS) {
+  const node = installed.get(major);
+  test(`node ${major}: the x64 prebuilt binary loads, json patch active, json.get works`, {
+    skip: skip || (process.arch !== 'x64' && 'x64 host only') || (!node && `node ${major} not installed (npm run node-versions -- ${major})`),
+  }, () => {
+    const { file } = prebuilds().find((b) => b.target === 'linux-x64-gnu');
+    const code = `const ab = require(${JSON.stringify(ROOT)}); const s = ab.status();
+      console.log(JSON.stringify({ native: s.native, json: s.json.active, get: ab.json.get(Buffer.from('{"a":[0,{"b":[true]}]}'), '/a/1/b/0') }));`;
+    const run = spawnSync(node, ['--require', path.join(ROOT, 'register.js'), '-e', code], { cwd: ROOT, env: cleanEnv({ AFTERBURNER_NATIVE_PATH: file }), encoding: 'utf8', timeout: 30000 });
+    assert.equal(run.status, 0, run.stderr);
+    const out = JSON.parse(run.stdout.trim().split('\n').pop());
+    assert.equal(out.native.loaded, true, out.native.error);
+    assert.equal(out.json, true);
+    assert.equal(out.get, true);
+    assert.equal(run.stderr, '');
   });
 }
 
