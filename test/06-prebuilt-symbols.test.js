@@ -80,6 +80,35 @@ for (const major of SUPPORTED_MAJORS) {
   });
 }
 
+// The loader tells glibc from musl by the dynamic loader the node executable names (PT_INTERP).
+test('libc detection: this node, and an executable that names musl\'s loader', () => {
+  const { libcOfExecutable, detectLibc } = require('../dist/core/native');
+  if (process.platform === 'linux') assert.equal(detectLibc(), libcOfExecutable(process.execPath) ?? 'glibc');
+  assert.equal(libcOfExecutable(path.join(ROOT, 'package.json')), undefined, 'not an ELF file');
+  // A minimal ELF64 header with one PT_INTERP program header pointing at musl's loader.
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ab-elf-'));
+  try {
+    for (const [loader, expected] of [['/lib/ld-musl-x86_64.so.1', 'musl'], ['/lib64/ld-linux-x86-64.so.2', 'glibc'], ['/lib/ld-musl-aarch64.so.1', 'musl']]) {
+      const elf = Buffer.alloc(512);
+      elf.writeUInt32BE(0x7f454c46, 0);
+      elf[4] = 2; // 64-bit
+      elf[5] = 1; // little-endian
+      elf.writeBigUInt64LE(64n, 0x20); // e_phoff
+      elf.writeUInt16LE(56, 0x36); // e_phentsize
+      elf.writeUInt16LE(1, 0x38); // e_phnum
+      elf.writeUInt32LE(3, 64); // p_type PT_INTERP
+      elf.writeBigUInt64LE(200n, 64 + 8); // p_offset
+      elf.writeBigUInt64LE(BigInt(loader.length + 1), 64 + 32); // p_filesz
+      elf.write(loader, 200, 'latin1');
+      const file = path.join(dir, 'node');
+      fs.writeFileSync(file, elf);
+      assert.equal(libcOfExecutable(file), expected, loader);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // The check has to be able to fail: a build made the ordinary way on this machine (node-gyp, shared
 // libstdc++, this glibc) is rejected by the same function.
 const LOCAL = path.join(ROOT, 'build', 'Release', 'afterburner.node');

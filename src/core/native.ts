@@ -37,20 +37,56 @@ const ROOT = path.resolve(__dirname, '..', '..');
 let state: { binding: NativeBinding | null; status: NativeStatus } | undefined;
 
 /**
- * The C library of this process, read from its own memory map (no process spawned, nothing run):
- * musl's loader is mapped as ld-musl-<arch>.so.1, glibc as libc.so.6. Undefined off Linux.
+ * The C library of this process, without spawning anything: the dynamic loader named in the
+ * running node binary (PT_INTERP: ld-musl-*.so.1 or ld-linux-*.so.*), read from its first page;
+ * else this process's memory map. Undefined off Linux.
  */
 export function detectLibc(): 'glibc' | 'musl' | undefined {
   if (process.platform !== 'linux') return undefined;
+  const libc = libcOfExecutable(process.execPath);
+  if (libc) return libc;
   try {
     const maps = fs.readFileSync('/proc/self/maps', 'latin1');
     if (/\/ld-musl-[^/\s]*\.so|\/libc\.musl-/.test(maps)) return 'musl';
-    if (/\/libc\.so\.6|\/libc-2\.[0-9]+\.so/.test(maps)) return 'glibc';
   } catch {
-    // /proc not mounted: fall through to the loader's file.
+    // /proc not mounted: glibc is by far the likelier.
   }
-  const muslArch = { x64: 'x86_64', arm64: 'aarch64' }[process.arch as string];
-  return muslArch && fs.existsSync(`/lib/ld-musl-${muslArch}.so.1`) ? 'musl' : 'glibc';
+  return 'glibc';
+}
+
+/** Which C library's dynamic loader an executable names; undefined for a static or unreadable one. */
+export function libcOfExecutable(file: string): 'glibc' | 'musl' | undefined {
+  const loader = elfInterpreter(file);
+  if (!loader) return undefined;
+  return /ld-musl-/.test(loader) ? 'musl' : 'glibc';
+}
+
+/** The PT_INTERP path of a 64-bit little-endian ELF executable, or undefined (static, unreadable). */
+function elfInterpreter(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4096);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (n < 64 || head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return undefined;
+    const phoff = Number(head.readBigUInt64LE(0x20));
+    const phentsize = head.readUInt16LE(0x36);
+    const phnum = head.readUInt16LE(0x38);
+    for (let i = 0; i < phnum; i++) {
+      const o = phoff + i * phentsize;
+      if (o + 56 > n) return undefined;
+      if (head.readUInt32LE(o) !== 3) continue; // PT_INTERP
+      const size = Math.min(Number(head.readBigUInt64LE(o + 32)), 256);
+      const name = Buffer.alloc(size);
+      fs.readSync(fd, name, 0, size, Number(head.readBigUInt64LE(o + 8)));
+      return name.toString('latin1').replace(/\0[\s\S]*$/, '');
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** The prebuilt binary's name for this process: e.g. linux-x64-gnu, linux-arm64-musl, darwin-arm64. */
@@ -68,18 +104,19 @@ const BUILD_FROM_SOURCE = 'build it from source with "node node_modules/afterbur
 // A local build comes first: it exists only where someone built from source on purpose (a developer
 // in a clone, a user on a platform with no prebuilt binary), and it is then the newer code. Installed
 // from the registry there is no build/, and the prebuilt binary for this platform is loaded.
-function candidates(): { file: string; build: string }[] {
+function* candidates(): Generator<{ file: string; build: string }> {
   const override = process.env.AFTERBURNER_NATIVE_PATH;
-  if (override) return [{ file: path.resolve(override), build: 'AFTERBURNER_NATIVE_PATH' }];
+  if (override) {
+    yield { file: path.resolve(override), build: 'AFTERBURNER_NATIVE_PATH' };
+    return;
+  }
   const major = process.versions.node.split('.')[0];
+  // Per-major builds exist only if a hot loop ever needs V8's own API; Node-API builds load everywhere.
+  yield { file: path.join(ROOT, 'build', `node-${major}`, 'Release', 'afterburner.node'), build: `per-major build for Node ${major}` };
+  yield { file: path.join(ROOT, 'build', 'Release', 'afterburner.node'), build: 'local Node-API build (build/Release; loads on every supported Node version)' };
+  yield { file: path.join(ROOT, 'build', 'Debug', 'afterburner.node'), build: 'local Node-API debug build' };
   const target = prebuiltTarget();
-  return [
-    // Per-major builds exist only if a hot loop ever needs V8's own API; Node-API builds load everywhere.
-    { file: path.join(ROOT, 'build', `node-${major}`, 'Release', 'afterburner.node'), build: `per-major build for Node ${major}` },
-    { file: path.join(ROOT, 'build', 'Release', 'afterburner.node'), build: 'local Node-API build (build/Release; loads on every supported Node version)' },
-    { file: path.join(ROOT, 'build', 'Debug', 'afterburner.node'), build: 'local Node-API debug build' },
-    { file: path.join(ROOT, 'prebuilds', target, 'afterburner.node'), build: `prebuilt ${target}` },
-  ];
+  yield { file: path.join(ROOT, 'prebuilds', target, 'afterburner.node'), build: `prebuilt ${target}` };
 }
 
 function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
