@@ -4,10 +4,15 @@
       "target_name": "afterburner",
       "sources": [
         "native/addon.cc",
-        "native/json.cc",
-        "native/json_validate.cc",
+        "native/cpu.cc",
+        "native/json_state.cc",
+        "native/json_input.cc",
+        "native/json_tape.cc",
+        "native/json_parse.cc",
+        "native/json_query.cc",
+        "native/json_walk.cc",
         "native/json_index.cc",
-        "native/malloc.cc",
+        "native/malloc_controls.cc",
         "<!(node -p \"require('path').relative(process.cwd(), require('path').join(require('path').dirname(require.resolve('@nozbe/simdjson/package.json')), 'src', 'simdjson.cpp'))\")"
       ],
       "include_dirs": [

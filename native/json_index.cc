@@ -1,26 +1,25 @@
 // The structural index behind json.validate and json.get on processors with AVX-512 (VBMI2) or
 // AVX2: simdjson's stage 1 (structurals, string extents, unescaped control characters), in one
 // pass that also checks every escape (a one-character escape, or \u and four hex digits), so the
-// grammar walk (native/json_validate.cc) never looks inside a string again.
+// grammar walk (native/json_walk.cc) never looks inside a string again.
 //
-// Why: the walk's per-token checks were 60-80 % of its time (measured on this 2-core machine),
-// and a string's cost was a second read of it to find backslashes (gsoc-2018.json's 2.1 MB of long
-// strings, at memory speed). Here a block's escapes are found from the backslash mask it already
-// has: odd-length runs, then the escaped bytes checked with a nibble lookup. Numbers stay with the
-// walk: checking them as block masks too measured as slow as token by token on number-dense
-// documents and slower elsewhere (benchmarks/README.md, json, item 17).
+// Why: the walk's per-token checks were most of its time, and a string cost a second read of it
+// to find backslashes. Here a block's escapes are found from the backslash mask it already has:
+// odd-length runs, then the escaped bytes checked with a nibble lookup. Numbers stay with the
+// walk: checking them as block masks too was no faster on number-dense documents and slower
+// elsewhere (benchmarks/README.md, "Native code: the measurements behind its comments").
 //
 // UTF-8 is checked with simdjson::validate_utf8, only over the 4 KB chunks that hold a byte >= 0x80,
-// right after each is indexed. With AVX-512 this matches simdjson's stage 1 on ASCII documents
-// (two blocks per step, positions written 16 at a time from a compressed vector of offsets); the
-// AVX2 build is 3-13 % slower than simdjson's AVX2 stage 1 there, which the walk wins back except
-// on number-dense documents (-3..-5 %). Every verdict and index is checked against simdjson's stage
-// 1 plus the per-token walk (native/json_index_check.cc). Reads no byte outside in[0, len): the last
-// partial block is copied into a window padded with spaces.
-#include "json_validate.h"
+// right after each is indexed. With AVX-512, two blocks per step, positions written 16 at a time
+// from a compressed vector of offsets; with AVX2, the lowest set bit four at a time. Every verdict
+// and index is checked against simdjson's stage 1 plus the per-token walk
+// (test/native/json_index_check.cc). Reads no byte outside in[0, len): the last partial block is
+// copied into a window padded with spaces.
+#include "json_index.h"
 
-#include <cstdlib>
 #include <cstring>
+
+#include "cpu.h"
 
 #include "simdjson.h"
 
@@ -197,8 +196,7 @@ AB_512 inline uint32_t* Flatten512(uint32_t* out, uint64_t bits, uint32_t pos) {
 }
 
 // Without a compress instruction: the lowest set bit, four per round (the output has room for
-// three past the end). A table of offsets per mask byte (eight lookups per block) measured 10-20 %
-// slower on the whole index.
+// three past the end); a table of offsets per mask byte was slower.
 AB_256 inline uint32_t* Flatten256(uint32_t* out, uint64_t bits, uint32_t pos) {
   if (!bits) return out;
   const uint32_t count = static_cast<uint32_t>(_mm_popcnt_u64(bits));
@@ -285,31 +283,25 @@ __attribute__((target(AB_ISA_256), flatten)) IndexVerdict Index256(const uint8_t
 
 using IndexFn = IndexVerdict (*)(const uint8_t*, size_t, std::vector<uint32_t>&, uint32_t*);
 
-// The widest stage 1 of ours this processor runs (with its name), or none. AFTERBURNER_JSON_WIDE
-// at load time: "0" none (simdjson's stage 1 and the walk's own escape checks), "avx2" the AVX2
-// one on an AVX-512 machine (the tests use both).
+// The stage 1 of ours for the processor level cpu.h chose (with its name), or none.
 struct IndexChoice {
   IndexFn fn;
   const char* name;
 };
 
 IndexChoice PickIndex() {
-  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
-  if (wide && std::strcmp(wide, "0") == 0) return {nullptr, "simdjson"};
-  __builtin_cpu_init();  // this runs as a static initializer, maybe before libgcc's own
-  const bool scalarIsa = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-                         __builtin_cpu_supports("popcnt");
-  const bool avx2Only = wide && std::strcmp(wide, "avx2") == 0;
-  if (scalarIsa && !avx2Only && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512vbmi2")) {
-    return {Index512, "avx512"};
+  switch (cpu::Active()) {
+    case cpu::Level::kAvx512:
+      return {Index512, "avx512"};
+    case cpu::Level::kAvx2:
+      return {Index256, "avx2"};
+    default:
+      return {nullptr, "simdjson"};
   }
-  if (scalarIsa && __builtin_cpu_supports("avx2")) return {Index256, "avx2"};
-  return {nullptr, "simdjson"};
 }
 
-// A function-local static: json.cc asks from its own static initializers, whose order against
-// this file's is unspecified.
+// A function-local static: json_query.cc asks from its own static initializers, whose order
+// against this file's is unspecified.
 const IndexChoice& Choice() {
   static const IndexChoice choice = PickIndex();
   return choice;

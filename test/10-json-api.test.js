@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const util = require('node:util');
 const { ROOT, runNode } = require('./helpers');
 const corpus = require('../benchmarks/json/corpus');
+const { pointerGet } = require('../benchmarks/lib/pointer');
 
 const { json, status } = require(ROOT);
 const builtin = JSON.parse;
@@ -143,15 +144,7 @@ test('json.get matches an RFC 6901 walk of JSON.parse, and throws the builtin\'s
   const parsed = builtin(doc);
   for (const input of [doc, Buffer.from(doc)]) {
     for (const pointer of pointers) {
-      const tokens = pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-      let want = parsed;
-      for (const t of tokens) {
-        if (Array.isArray(want)) want = /^(0|[1-9]\d*)$/.test(t) && Number(t) < want.length ? want[Number(t)] : undefined;
-        else if (want && typeof want === 'object') want = Object.prototype.hasOwnProperty.call(want, t) ? want[t] : undefined;
-        else want = undefined;
-        if (want === undefined) break;
-      }
-      assert.ok(sameValue(json.get(input, pointer), want), `get(${pointer})`);
+      assert.ok(sameValue(json.get(input, pointer), pointerGet(parsed, pointer)), `get(${pointer})`);
     }
   }
   assert.ok(Object.is(json.get(doc, '/arr/1/x'), -0));
@@ -235,6 +228,16 @@ test('parsed objects are fast-mode exactly where the builtin\'s are (%HasFastPro
       for (let i = 0; i < 2; i++) {
         walk(json.parse(d.buf), JSON.parse(d.text), d.name + ' (Buffer)');
         walk(json.parse(d.text), JSON.parse(d.text), d.name + ' (string)');
+      }
+    }
+    // Maps keyed by ids around the builtin's dictionary threshold (128 named keys), fresh keys.
+    const { idMaps } = require(${JSON.stringify(require.resolve('../benchmarks/json/traffic'))});
+    for (const n of [100, 127, 128, 129, 500]) {
+      const next = idMaps(n, n);
+      for (let i = 0; i < 3; i++) {
+        const t = next();
+        walk(json.parse(t), JSON.parse(t), 'ids ' + n);
+        walk(json.parse(Buffer.from(t)), JSON.parse(t), 'ids ' + n + ' (Buffer)');
       }
     }
     // Number arrays longer than the builder's 65,536-element templates, integers and fractions.

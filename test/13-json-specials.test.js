@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { check, has, runs, helpers, builtinParse, pointersFor, uninstall, ab } = require('./json/subject');
 const { routes, useRoute } = require('./json/routes');
 const { outcome, diffOutcomes, diffValues, showInput } = require('./json/compare');
-const { pointerGet } = require('./json/subject');
+const { pointerGet } = require('../benchmarks/lib/pointer');
 const cases = require('./json/cases');
 const { recorder, KINDS, DOCS } = require('./json/reviver');
 

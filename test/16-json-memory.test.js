@@ -81,3 +81,39 @@ test('the ~190 MB sf_citylots document parses through json.parse(Buffer) and the
   assert.equal(r.validate, true, 'json.validate accepts it');
   assert.deepEqual(r.get, r.getRef, 'json.get finds the same values');
 });
+
+// Hostile bodies: whatever a client sends, what the native path keeps across calls stays under its
+// stated ceiling (status().json.memory.ceilingBytes). Each workload runs in a child with every
+// string forced native (the guard would otherwise take such traffic off the native path, hiding
+// the tables), and once with the builtin route as the reference level. What the native side says
+// it keeps must be under its stated ceiling, and RSS after full GCs at four checkpoints must
+// neither exceed the reference by more than what it says it keeps (plus 24 MB of allocator and V8
+// noise) nor keep growing between the second and last checkpoint.
+const HOSTILE = path.join(__dirname, 'json', 'hostile-child.js');
+function hostile(mode, route, count) {
+  const run = spawnSync(process.execPath, ['--expose-gc', HOSTILE, mode, String(count)], {
+    cwd: ROOT,
+    env: cleanEnv({ AFTERBURNER_JSON_ROUTE: route }),
+    encoding: 'utf8',
+    maxBuffer: 16 * MB,
+    timeout: 240000,
+  });
+  assert.equal(run.status, 0, `${mode}/${route}: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+for (const [mode, count] of [['long-keys', 240], ['id-maps', 2000], ['shapes', 1200]]) {
+  test(`hostile bodies (${mode}): what the native path keeps stays under the stated ceiling, with the builtin's own level as the reference`, { skip, timeout: 300000 }, (t) => {
+    const reference = hostile(mode, 'builtin', count);
+    const native = hostile(mode, 'native', count);
+    t.diagnostic(`${mode}: RSS builtin ${reference.samples.map(fmt).join(' ')}; native ${native.samples.map(fmt).join(' ')}; memory ${JSON.stringify(native.memory)}`);
+    assert.equal(native.counts.native, count, 'every document took the native path');
+    const ceiling = native.memory.ceilingBytes;
+    assert.ok(ceiling > 0 && ceiling <= 96 * MB, `stated ceiling ${fmt(ceiling)}`);
+    assert.ok(native.memory.keptBytes <= ceiling, `kept ${fmt(native.memory.keptBytes)} > ceiling ${fmt(ceiling)}`);
+    assert.ok(native.memory.tables.bytes <= native.memory.tables.ceilingBytes, JSON.stringify(native.memory));
+    const last = native.samples[4];
+    assert.ok(last <= reference.samples[4] + native.memory.keptBytes + 24 * MB, `native ends at ${fmt(last)}, builtin at ${fmt(reference.samples[4])}, kept ${fmt(native.memory.keptBytes)}`);
+    assert.ok(last - native.samples[2] <= 16 * MB, `still growing: ${native.samples.map(fmt).join(' ')}`);
+  });
+}

@@ -12,6 +12,7 @@ const util = require('node:util');
 const { spawnSync } = require('node:child_process');
 const { ROOT, cleanEnv } = require('./helpers');
 const { outcome, diffOutcomes } = require('./json/compare');
+const { pointerGet } = require('../benchmarks/lib/pointer');
 
 const { json } = require(ROOT);
 const builtin = JSON.parse;
@@ -21,20 +22,9 @@ function sameOutcome(got, want) {
   return diffOutcomes(got, want, { shared: false }) === null;
 }
 
-function tokensOf(pointer) {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
 /** What json.get must answer: the builtin's parse, then an RFC 6901 walk (canonical array indexes). */
 function reference(text, pointer) {
-  let cur = builtin(text);
-  for (const t of tokensOf(pointer)) {
-    if (Array.isArray(cur)) cur = /^(0|[1-9][0-9]{0,8})$/.test(t) && Number(t) < cur.length ? cur[Number(t)] : undefined;
-    else if (cur !== null && typeof cur === 'object') cur = Object.prototype.hasOwnProperty.call(cur, t) ? cur[t] : undefined;
-    else cur = undefined;
-    if (cur === undefined) break;
-  }
-  return cur;
+  return pointerGet(builtin(text), pointer);
 }
 
 // Bytes placed around a view: each would change a verdict if the walk read past the view's end

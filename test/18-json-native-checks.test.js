@@ -1,9 +1,9 @@
 'use strict';
 // The two standalone C++ checks of the json.validate / json.get path, built and run here so CI
 // runs them too (they need a C++ compiler; the addon's own build needs one anyway):
-// - native/json_validate_check.cc: the walk never reads past the input (guard pages), and its
+// - test/native/json_walk_check.cc: the walk never reads past the input (guard pages), and its
 //   64-byte number blocks agree with its per-token checks on millions of documents;
-// - native/json_index_check.cc (x86-64; its AVX-512 and AVX2 builds, where the processor runs
+// - test/native/json_index_check.cc (x86-64; its AVX-512 and AVX2 builds, where the processor runs
 //   them): the addon's own stage 1 gives the same verdicts and the same structural indexes as
 //   simdjson's stage 1 plus the per-token escape checks, on random, mutated, escape-heavy,
 //   multi-byte and number-boundary documents, reading nothing before or past the input.
@@ -16,10 +16,12 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT } = require('./helpers');
+const { corpusFiles } = require('./json/corpus');
 
 const CXX = process.env.CXX || 'c++';
 const SIMDJSON = path.join(path.dirname(require.resolve('@nozbe/simdjson/package.json', { paths: [ROOT] })), 'src');
 const NATIVE = path.join(ROOT, 'native');
+const CHECKS = path.join(ROOT, 'test', 'native');
 const CACHE = path.join(ROOT, 'build', 'checks');
 
 const compilerMissing = spawnSync(CXX, ['--version'], { encoding: 'utf8' }).status !== 0 && `no C++ compiler (${CXX})`;
@@ -67,15 +69,18 @@ function runCheck(exe, args, env = process.env) {
   return run.stdout;
 }
 
-test('the grammar walk: no read past the input, number blocks agree with per-token checks (native/json_validate_check.cc)', { skip: compilerMissing || unsupported, timeout: 300000 }, () => {
-  const sources = ['json_validate_check.cc', 'json_validate.cc', 'json_validate.h'].map((f) => path.join(NATIVE, f));
+test('the grammar walk: no read past the input, number blocks agree with per-token checks (test/native/json_walk_check.cc)', { skip: compilerMissing || unsupported, timeout: 300000 }, () => {
+  const sources = [path.join(CHECKS, 'json_walk_check.cc'), ...['json_walk.cc', 'json_walk.h', 'cpu.cc', 'cpu.h'].map((f) => path.join(NATIVE, f))];
   const exe = binary('walk-check', sources, (tmp) => {
-    const objects = ['A', 'B'].map((v) => {
-      const o = `${tmp}.walk${v}.o`;
-      compile([`-Dafterburner=ab${v}`, ...(v === 'B' ? ['-DAB_WALK_NO_RUNS'] : []), '-c', path.join(NATIVE, 'json_validate.cc'), '-o', o]);
-      return o;
-    });
-    compile([path.join(NATIVE, 'json_validate_check.cc'), ...objects, simdjsonObject(), '-o', tmp]);
+    // Two builds of the walk side by side (namespaces abA and abB): A with the number blocks, B without.
+    const objects = ['A', 'B'].flatMap((v) =>
+      ['json_walk', 'cpu'].map((unit) => {
+        const o = `${tmp}.${unit}${v}.o`;
+        compile([`-Dafterburner=ab${v}`, ...(v === 'B' ? ['-DAB_WALK_NO_RUNS'] : []), '-c', path.join(NATIVE, `${unit}.cc`), '-o', o]);
+        return o;
+      }),
+    );
+    compile([path.join(CHECKS, 'json_walk_check.cc'), ...objects, simdjsonObject(), '-o', tmp]);
     for (const o of objects) fs.rmSync(o, { force: true });
   });
   const out = runCheck(exe, ['20261125', '100000']);
@@ -104,13 +109,13 @@ const BUILDS = [
 for (const [build, wide, needs] of BUILDS) {
   const missing = needs.filter((f) => !flags.has(f));
   const noBuild = missing.length > 0 && `the ${build} stage 1 needs ${missing.join(', ')}`;
-  test(`the addon's own stage 1 (${build}): same verdicts and indexes as simdjson's stage 1 plus per-token escape checks (native/json_index_check.cc)`, { skip: compilerMissing || unsupported || noBuild, timeout: 300000 }, () => {
-    const sources = ['json_index_check.cc', 'json_index.cc', 'json_validate.cc', 'json_validate.h'].map((f) => path.join(NATIVE, f));
+  test(`the addon's own stage 1 (${build}): same verdicts and indexes as simdjson's stage 1 plus per-token escape checks (test/native/json_index_check.cc)`, { skip: compilerMissing || unsupported || noBuild, timeout: 300000 }, () => {
+    const units = ['json_index.cc', 'json_walk.cc', 'cpu.cc'].map((f) => path.join(NATIVE, f));
+    const sources = [path.join(CHECKS, 'json_index_check.cc'), ...units, ...['json_index.h', 'json_walk.h', 'cpu.h'].map((f) => path.join(NATIVE, f))];
     const exe = binary('index-check', sources, (tmp) => {
-      compile([path.join(NATIVE, 'json_index_check.cc'), path.join(NATIVE, 'json_index.cc'), path.join(NATIVE, 'json_validate.cc'), simdjsonObject(), '-o', tmp]);
+      compile([path.join(CHECKS, 'json_index_check.cc'), ...units, simdjsonObject(), '-o', tmp]);
     });
-    const corpus = path.join(path.dirname(require.resolve('simdjson/package.json', { paths: [ROOT] })), 'jsonexamples');
-    const files = fs.existsSync(corpus) ? fs.readdirSync(corpus).filter((f) => f.endsWith('.json')).map((f) => path.join(corpus, f)) : [];
+    const files = corpusFiles().map((f) => f.file);
     const env = { ...process.env, AFTERBURNER_JSON_WIDE: wide };
     if (wide === undefined) delete env.AFTERBURNER_JSON_WIDE;
     const out = runCheck(exe, ['60000', ...files], env);

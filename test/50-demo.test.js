@@ -12,7 +12,7 @@ const { ROOT, REGISTER, cleanEnv, runNodeAsync } = require('./helpers');
 
 const SERVICE = path.join(ROOT, 'examples', 'service', 'server.js');
 const DEMO = path.join(ROOT, 'examples', 'run-demo.js');
-const CORPUS = path.join(path.dirname(require.resolve('simdjson/package.json')), 'jsonexamples');
+const CORPUS = require('./json/corpus').examplesDir();
 
 function tempConfig(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-test-config-'));

@@ -4,6 +4,8 @@
 // plus generated API-sized payloads of about 200 B, 2 KB and 20 KB (deterministic: seeded).
 const fs = require('node:fs');
 const path = require('node:path');
+// Seeded, so generated payloads are the same on every run.
+const { mulberry32: rng } = require('../lib/random');
 
 function examplesDir() {
   try {
@@ -21,18 +23,6 @@ function fileNames() {
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort();
-}
-
-/** mulberry32: a tiny seeded PRNG, so generated payloads are the same on every run. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima'];

@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// JSON benchmark: the builtin against the json patch's router and the native helpers, with the
-// npm package simdjson@0.9.2 as a peer, on the simdjson corpus plus generated API payloads.
+// JSON benchmark: the builtin against the json patch's router and the native helpers.
+//
+// First table, the headline: real traffic, every call a different document (realistic.js:
+// same-schema variants of every corpus file in ASCII, Latin-1 and CJK text, maps keyed by ids
+// whose keys never repeat, a service mix of payload sizes).
+// Second table: the same document parsed again and again, with the npm package simdjson@0.9.2 as a
+// peer, on the simdjson corpus plus generated API payloads.
 //
 // Every ratio is "times faster than the builtin doing the same job" (>1 = faster), the median of
 // interleaved repeats (harness.compare):
@@ -12,7 +17,8 @@
 //   validate   json.validate(buf)                              vs JSON.parse(buf.toString())
 //   peer.*     simdjson@0.9.2 parse / lazyParse().valueForKeyPath / isValid on buf.toString(),
 //              against the same baselines as buf / get / validate
-// Options: --quick (fewer repeats), --only a.json,b.json
+// Options: --quick (fewer repeats), --only a.json,b.json,ids-500,service-mix,
+// --traffic-only / --same-only (one of the two tables).
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { compare, report, geomean } = require('../lib/harness');
@@ -39,8 +45,10 @@ try {
   peerError = err.message.split('\n')[0];
 }
 
-const docs = corpus.load(only);
-if (!docs.length) {
+const trafficOnly = args.includes('--traffic-only');
+const sameOnly = args.includes('--same-only');
+const docs = trafficOnly ? [] : corpus.load(only);
+if (!docs.length && !trafficOnly) {
   console.error('json benchmark: no corpus (npm install the devDependency simdjson@0.9.2)');
   process.exit(1);
 }
@@ -48,6 +56,24 @@ if (!docs.length) {
 const status = ab.install({ json: true, timers: false, gc: false, weak: false, log: 'silent' });
 const routed = JSON.parse;
 if (!status.json.active) console.log(`note: json patch inactive (${status.json.reason}); "patched" measures the builtin`);
+const native = ab.status().native;
+const simd = native.loaded ? `simdjson ${native.implementation}, get/validate stage 1 ${native.jsonIndex}${process.env.AFTERBURNER_JSON_WIDE ? ` (AFTERBURNER_JSON_WIDE=${process.env.AFTERBURNER_JSON_WIDE})` : ''}` : `native addon not loaded: ${native.error}`;
+
+if (!sameOnly) {
+  const { realisticRows } = require('./realistic');
+  const trafficRows = realisticRows(ab, { routed, builtin, only, quick });
+  report('json, real traffic: every call a different document', trafficRows, {
+    keys: ['patched', 'buf', 'route'],
+    notes: [
+      `ratios: times faster than the builtin doing the same job (>1 faster), medians of interleaved samples; each variant parses its own documents. SIMD: ${simd}.`,
+      'patched = JSON.parse with the router vs the builtin; buf = json.parse(Buffer) vs JSON.parse(buf.toString()); route = share of patched calls that ran natively after the guard\'s warm-up.',
+    ],
+  });
+}
+if (trafficOnly) {
+  ab.uninstall();
+  process.exit(0);
+}
 
 // simdjson@0.9.2 exports simdjson's symbols, so on Node versions whose binary exports its own
 // simdjson (22+: process.versions.simdjson) some of the peer's calls bind to node's copy, another
@@ -85,7 +111,7 @@ for (const d of docs) {
     },
     opts,
   );
-  // Where the patched JSON.parse sent this document over all its timed calls (the learner may
+  // Where the patched JSON.parse sent this document over all its timed calls (the route guard may
   // explore the other path now and then): the share of native calls.
   const after = ab.status().json.counts;
   const routedCalls = after.native + after.builtin + after.fallbacks - before.native - before.builtin - before.fallbacks;
@@ -138,45 +164,6 @@ for (const d of docs) {
   console.error(`  ${d.name} done`);
 }
 
-// Documents whose keys never repeat (maps keyed by ids, fresh every call): the native path learns
-// keys and key sets, so these are its worst case; the router and json.parse notice the churn and
-// keep such sizes on the builtin (src/json/churn.ts). Each variant gets its own documents (a key
-// V8 has already seen is cheaper for whoever parses it next), enough that none is parsed twice.
-let seq = 0;
-function idMap(n) {
-  const o = {};
-  for (let i = 0; i < n; i++) o[`user_${(seq++).toString(36).padStart(7, '0')}`] = i % 3 ? i * 7 : { n: i, ok: true };
-  return JSON.stringify(o);
-}
-const churnRows = [];
-const churnOpts = { repeats: quick ? 5 : 7, sampleMs: 20, warmupMs: 20 };
-for (const [label, n, count] of [['ids-3KB (fresh keys)', 100, 4000], ['ids-30KB (fresh keys)', 1000, 500]]) {
-  if (only && !only.includes(label.split(' ')[0])) continue;
-  // Generated round-robin, so no variant's documents are older than another's (V8 parsed the older
-  // ones measurably faster here, whichever parser ran).
-  const pools = [[], [], [], []];
-  for (let i = 0; i < count; i++) for (const pool of pools) pool.push(idMap(n));
-  const bufs2 = pools[2].map((t) => Buffer.from(t));
-  const bufs = pools[3].map((t) => Buffer.from(t));
-  const used = [0, 0, 0, 0];
-  const before = { ...ab.status().json.counts };
-  const next = (k) => used[k]++ % count;
-  const r = compare(
-    {
-      builtin: () => builtin(pools[0][next(0)]),
-      patched: () => routed(pools[1][next(1)]),
-      toString: () => builtin(bufs2[next(2)].toString()),
-      buf: () => json.parse(bufs[next(3)]),
-    },
-    churnOpts,
-  );
-  const reused = used.some((u) => u > count) ? ' (pool reused: figures favour the builtin)' : '';
-  const counts = ab.status().json.counts;
-  const share = (counts.native - before.native) / Math.max(1, counts.native + counts.builtin - before.native - before.builtin);
-  churnRows.push({ row: label, KB: Math.round(pools[0][0].length / 1024), 'builtin MB/s': pools[0][0].length / 1e6 / (r.builtin / 1000), repr: '1-byte', route: `${(share * 100).toFixed(1)}% nat`, patched: r.builtin / r.patched, native: '', buf: r.toString / r.buf, get: '', validate: '', 'peer.parse': '', 'peer.get': '', 'peer.valid': '' });
-  console.error(`  ${label} done, ${used.join('/')} calls${reused}`);
-}
-
 const files = rows.filter((r) => !docs.find((d) => d.name === r.row).generated);
 const mean = { row: 'geomean (corpus files)', KB: '', 'builtin MB/s': '', repr: '', route: '' };
 for (const key of ['patched', 'native', 'buf', 'get', 'validate', 'peer.parse', 'peer.get', 'peer.valid']) {
@@ -188,16 +175,16 @@ for (const key of ['patched', 'native', 'buf', 'get', 'validate', 'peer.parse', 
   const values = rows.map((r) => r[key]).filter((v) => typeof v === 'number');
   minimum[key] = values.length ? Math.min(...values) : '';
 }
-rows.push(mean, minimum, ...churnRows);
+rows.push(mean, minimum);
 
 const notes = [
+  `SIMD: ${simd}.`,
   `ratios: times faster than the builtin doing the same job (>1 faster); medians of ${opts.repeats} interleaved samples.`,
   `router table for V8 ${process.versions.v8.split('.')[0]}: ${JSON.stringify(status.json.thresholds)}; route = where the patched JSON.parse sent this document during its timed calls; repr = how V8 stores the string.`,
   peerModule ? 'peer: simdjson@0.9.2 from buf.toString() (it takes strings only).' : `peer simdjson@0.9.2 unavailable: ${peerError}`,
   ...(peerSkipped ? [`peer simdjson@0.9.2 left out on Node ${process.versions.node} (BENCH_PEER=1 to include it): its simdjson symbols bind to node's own copy (${process.versions.simdjson}), and full runs segfaulted on Node 22 and 26`] : []),
-  ...(churnRows.length ? ['ids-* rows (after the minimum, not in it): maps keyed by ids, new keys on every call; route = share of the patched calls that ran natively. V8 itself parses such documents erratically here (8-60 MB/s, older documents faster), so their ratios swing between runs; the native share is the stable figure.'] : []),
   ...(peerCrashes.length ? [`peer crashed in a probe child (its simdjson symbols bind to node's own copy), columns left empty: ${peerCrashes.join(', ')}`] : []),
 ];
-report('json: JSON.parse router and native helpers vs the builtin', rows, { keys: ['builtin MB/s', 'patched', 'buf', 'get', 'validate', 'peer.parse'], notes });
+report('json, same document again and again: JSON.parse router and native helpers vs the builtin', rows, { keys: ['builtin MB/s', 'patched', 'buf', 'get', 'validate', 'peer.parse'], notes });
 ab.uninstall();
 if (sink < 0) console.log(sink);

@@ -27,11 +27,7 @@ function pickPath(value) {
   return { pointer, keyPath };
 }
 
-/** The value at `pointer` (RFC 6901) in a parsed document: the parse-then-access baseline. */
-function access(value, pointer) {
-  let cur = value;
-  for (const t of pointer.split('/').slice(1)) cur = cur[t.replace(/~1/g, '/').replace(/~0/g, '~')];
-  return cur;
-}
+// The value at a pointer in a parsed document: the parse-then-access baseline.
+const { pointerGet: access } = require('../lib/pointer');
 
 module.exports = { pickPath, access };

@@ -7,6 +7,8 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
+// Seeded, so every process builds the same bodies.
+const { mulberry32: random } = require('../../benchmarks/lib/random');
 
 const MAX_DOCUMENT_BYTES = 1_000_000;
 const LARGE_FILES = ['twitter.json', 'citm_catalog.json', 'canada.json', 'mesh.json', 'random.json', 'update-center.json', 'marine_ik.json', 'instruments.json', 'gsoc-2018.json', 'numbers.json', 'apache_builds.json'];
@@ -17,18 +19,6 @@ function corpusDir() {
   } catch {
     return null;
   }
-}
-
-/** Small seeded PRNG (mulberry32) so every process builds the same bodies. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = ['alpine', 'harbor', 'cobalt', 'meadow', 'ember', 'quartz', 'willow', 'saffron', 'granite', 'lumen', 'orchid', 'tundra', 'velvet', 'zephyr', 'juniper', 'sierra', 'Zürich', 'São Paulo', 'Kraków', '東京'];

@@ -5,17 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NATIVE_FUNCTIONS, NATIVE_INTERFACE, tapeLayoutDifferences, type BuildInfo, type NativeBinding } from './binding';
 import { errorMessage } from './errors';
 
-/** Bumped whenever the C++ exports change shape, so a stale build is refused instead of misused. */
-export const NATIVE_INTERFACE = 1;
-
-export interface NativeBinding {
-  interfaceVersion: number;
-  /** e.g. { simdjson: '3.9.4', implementation: 'icelake', jsonIndex: 'avx512', napi: 8 } */
-  buildInfo(): { simdjson: string; implementation: string; jsonIndex?: string; napi: number; [k: string]: unknown };
-  [name: string]: unknown;
-}
+export { NATIVE_INTERFACE, type NativeBinding } from './binding';
 
 export interface NativeStatus {
   loaded: boolean;
@@ -30,6 +23,8 @@ export interface NativeStatus {
   skipped?: string[];
   /** Stage 1 of json.validate/json.get: 'avx512' or 'avx2' (the addon's own, escapes checked on the way), or 'simdjson'. */
   jsonIndex?: string;
+  /** The processor level of the addon's own kernels: 'avx512', 'avx2' or 'scalar' (AFTERBURNER_JSON_WIDE lowers it). */
+  cpu?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -139,7 +134,17 @@ function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
       errors.push(`${candidate.file}: stale build (interface ${String(binding.interfaceVersion)}, expected ${NATIVE_INTERFACE}); run "npm run build:native"`);
       continue;
     }
-    let info: ReturnType<NativeBinding['buildInfo']>;
+    const missing = NATIVE_FUNCTIONS.filter((name) => typeof binding[name] !== 'function');
+    if (missing.length > 0) {
+      errors.push(`${candidate.file}: incomplete build (no ${missing.join(', ')}); run "npm run build:native"`);
+      continue;
+    }
+    const drift = tapeLayoutDifferences(binding.jsonTapeLayout);
+    if (drift.length > 0) {
+      errors.push(`${candidate.file}: its json tape layout differs from src/core/binding.ts (${drift.join('; ')}); rebuild it from this checkout`);
+      continue;
+    }
+    let info: BuildInfo;
     try {
       info = binding.buildInfo();
     } catch (err) {
@@ -156,6 +161,7 @@ function tryLoad(): { binding: NativeBinding | null; status: NativeStatus } {
         simdjson: info.simdjson,
         implementation: info.implementation,
         jsonIndex: info.jsonIndex,
+        cpu: info.cpu,
         ...(skipped.length ? { skipped } : {}),
       },
     };

@@ -4,7 +4,7 @@
  * knows how to install and remove itself.
  */
 import type { EnvReader } from './config';
-import type { NativeBinding } from './native';
+import type { NativeBinding } from './binding';
 
 export type PatchName = 'json' | 'timers' | 'gc' | 'weak';
 

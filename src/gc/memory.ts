@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
+import type { MallocBinding } from '../core/binding';
 import { loadNative, nativeStatus } from '../core/native';
 import { errorMessage } from '../core/errors';
 
@@ -12,13 +13,7 @@ const MB = 2 ** 20;
 // glibc's non-main arenas live in HEAP_MAX_SIZE (64 MB on 64-bit) regions aligned to that size.
 const ARENA_HEAP_BYTES = 64 * MB;
 
-export interface MallocBinding {
-  glibc: string | null;
-  setArenaMax?(n: number): boolean;
-  trim?(pad?: number): boolean;
-  mallinfo2?(): Record<string, number>;
-  info?(): string | null;
-}
+export type { MallocBinding } from '../core/binding';
 
 export function mallocBinding(): MallocBinding | undefined {
   const native = loadNative();

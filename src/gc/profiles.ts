@@ -153,28 +153,26 @@ export function profileSizes(
   }
 }
 
-export function makePlan(input: PlanInput): Plan {
-  const { profile, memory, young, cpus } = input;
-  const memoryMB = memory.bytes / MB;
-  const threads = input.threads ?? mallocThreads({}, input.flags, cpus);
-  const sizes = profileSizes(profile, memoryMB, threads);
-  const settings: Setting[] = [];
+type Sizes = ReturnType<typeof profileSizes>;
+
+/** What the young-generation decision leaves for the later ones. */
+interface YoungDecision {
+  /** The semi-space size the process will run with. */
+  finalSemi: number;
+  /** memory profile: 'young' = the young generation was lowered (cheap), 'ofs' = --optimize-for-size. */
+  memoryTier?: 'young' | 'ofs';
+}
+
+function semiFlag(value: number, reason: string): Setting {
+  return { key: 'max-semi-space-size', text: `--max-semi-space-size=${value}`, flag: '--max-semi-space-size', value, stage: 'start', decision: 'set', reason };
+}
+
+/** Young generation: the knob for collection frequency and for peak RSS. */
+function semiSpaces(input: PlanInput, sizes: Sizes, memoryMB: number, settings: Setting[]): YoungDecision {
+  const { profile, young } = input;
   const current = young.maxSemiSpaceMB;
   let finalSemi = current;
-
-  // Young generation: the knob for collection frequency and for peak RSS.
-  const semiFlag = (value: number, reason: string): Setting => ({
-    key: 'max-semi-space-size',
-    text: `--max-semi-space-size=${value}`,
-    flag: '--max-semi-space-size',
-    value,
-    stage: 'start',
-    decision: 'set',
-    reason,
-  });
-  const minFlag = numericFlag(input.flags, '--min-semi-space-size');
-  // memory profile: 'young' = the young generation was lowered (cheap), 'ofs' = --optimize-for-size.
-  let memoryTier: 'young' | 'ofs' | undefined;
+  let memoryTier: YoungDecision['memoryTier'];
   if (young.fromFlag) {
     // Started with an explicit size (by the launcher, or by hand): the runtime default is unknown
     // from here, so the explicit value stands; it counts as the profile's when it is the profile's.
@@ -232,36 +230,42 @@ export function makePlan(input: PlanInput): Plan {
       because: `${young.source}: ${mb(current)} semi-spaces, already ${profile === 'memory' ? '<=' : '>='} the profile's ${mb(memoryTier === 'ofs' ? sizes.ofsSemiSpaceMB : sizes.semiSpaceMB)}`,
     });
   }
-  if (profile === 'throughput') {
-    const raised = settings.some((s) => s.key === 'max-semi-space-size' && s.decision === 'set') && (!young.fromFlag || minFlag === undefined || minFlag === finalSemi);
-    settings.push(
-      raised
-        ? {
-            key: 'min-semi-space-size',
-            text: `--min-semi-space-size=${finalSemi}`,
-            flag: '--min-semi-space-size',
-            value: finalSemi,
-            stage: 'start',
-            decision: 'set',
-            reason: 'V8 grows the young generation only when objects survive; starting it at full size is what cuts scavenges of small short-lived objects (node command line only: NODE_OPTIONS refuses it)',
-          }
-        : {
-            key: 'min-semi-space-size',
-            text: `--min-semi-space-size=${finalSemi}`,
-            stage: 'start',
-            decision: 'left alone',
-            reason: 'start the young generation at full size',
-            because: `the runtime's own young generation (${mb(current)} semi-spaces) already meets the profile; pinning it too would only add memory`,
-          },
-    );
-  }
+  return { finalSemi, memoryTier };
+}
 
-  // Old generation: only a guard for containers, where V8's own limit can exceed the cgroup's.
+/** throughput only: start the young generation at the size it was given. */
+function minSemiSpace(input: PlanInput, finalSemi: number, settings: Setting[]): Setting {
+  const { young } = input;
+  const minFlag = numericFlag(input.flags, '--min-semi-space-size');
+  const raised = settings.some((s) => s.key === 'max-semi-space-size' && s.decision === 'set') && (!young.fromFlag || minFlag === undefined || minFlag === finalSemi);
+  return raised
+    ? {
+        key: 'min-semi-space-size',
+        text: `--min-semi-space-size=${finalSemi}`,
+        flag: '--min-semi-space-size',
+        value: finalSemi,
+        stage: 'start',
+        decision: 'set',
+        reason: 'V8 grows the young generation only when objects survive; starting it at full size is what cuts scavenges of small short-lived objects (node command line only: NODE_OPTIONS refuses it)',
+      }
+    : {
+        key: 'min-semi-space-size',
+        text: `--min-semi-space-size=${finalSemi}`,
+        stage: 'start',
+        decision: 'left alone',
+        reason: 'start the young generation at full size',
+        because: `the runtime's own young generation (${mb(young.maxSemiSpaceMB)} semi-spaces) already meets the profile; pinning it too would only add memory`,
+      };
+}
+
+/** Old generation: only a guard for containers, where V8's own limit can exceed the cgroup's. */
+function oldGeneration(input: PlanInput, memoryMB: number, finalSemi: number): Setting {
+  const { memory, young } = input;
   const oldFlag = numericFlag(input.flags, '--max-old-space-size');
   const heapBudget = 0.75 * memoryMB;
   if (young.heapSizeLimitMB > heapBudget && oldFlag === undefined) {
     const old = Math.max(64, Math.floor(heapBudget - 3 * finalSemi));
-    settings.push({
+    return {
       key: 'max-old-space-size',
       text: `--max-old-space-size=${old}`,
       flag: '--max-old-space-size',
@@ -269,96 +273,118 @@ export function makePlan(input: PlanInput): Plan {
       stage: 'start',
       decision: 'set',
       reason: `V8's heap limit (${mb(Math.round(young.heapSizeLimitMB))}) exceeds 3/4 of the ${mb(Math.round(memoryMB))} available (${memory.source}): V8 must collect hard before the container's OOM killer strikes`,
-    });
-  } else {
-    settings.push({
-      key: 'max-old-space-size',
-      text: '--max-old-space-size',
-      stage: 'start',
-      decision: 'left alone',
-      reason: 'keep the heap limit under 3/4 of the memory available',
-      because:
-        oldFlag !== undefined
-          ? `set explicitly to ${oldFlag} MB (${input.flags.origin.get('--max-old-space-size')}); not overridden`
-          : `V8's heap limit ${mb(Math.round(young.heapSizeLimitMB))} already fits in 3/4 of ${mb(Math.round(memoryMB))} (${memory.source})`,
-    });
+    };
   }
+  return {
+    key: 'max-old-space-size',
+    text: '--max-old-space-size',
+    stage: 'start',
+    decision: 'left alone',
+    reason: 'keep the heap limit under 3/4 of the memory available',
+    because:
+      oldFlag !== undefined
+        ? `set explicitly to ${oldFlag} MB (${input.flags.origin.get('--max-old-space-size')}); not overridden`
+        : `V8's heap limit ${mb(Math.round(young.heapSizeLimitMB))} already fits in 3/4 of ${mb(Math.round(memoryMB))} (${memory.source})`,
+  };
+}
 
-  // The one heap-shaping flag that V8 reads on every growth decision, so it works from the register.
-  // Costly (about half the throughput of allocation-heavy work), so the memory profile uses it only
-  // where the young generation offers no cheaper saving.
+/**
+ * --optimize-for-size: the one heap-shaping flag that V8 reads on every growth decision, so it
+ * works from the register. Costly in throughput, so the memory profile uses it only where the
+ * young generation offers no cheaper saving.
+ */
+function optimizeForSize(input: PlanInput, sizes: Sizes, memoryTier: YoungDecision['memoryTier']): Setting {
+  const { profile, young } = input;
   const ofsAlready = input.flags.values.has('--optimize-for-size');
   if (profile === 'memory' && !ofsAlready && memoryTier === 'ofs') {
-    settings.push({
+    return {
       key: 'optimize-for-size',
       text: '--optimize-for-size',
       flag: '--optimize-for-size',
       stage: 'run',
       decision: 'set',
-      reason: `the runtime's young generation (${mb(current)} semi-spaces) is already at or below ${mb(sizes.semiSpaceMB)}, where lowering it alone made peak RSS worse, so this is the heap setting left: V8 grows the old generation slowly and keeps the young one small (JSON work: peak RSS -25 to -40 %, throughput -40 to -60 %); read on every heap growth decision, so set at run time (allow-listed)`,
-    });
-  } else {
-    settings.push({
-      key: 'optimize-for-size',
-      text: '--optimize-for-size',
-      stage: 'run',
-      decision: 'left alone',
-      reason: 'trade throughput for footprint',
-      because: ofsAlready
-        ? `already set (${input.flags.origin.get('--optimize-for-size')})`
-        : profile === 'memory'
-          ? "the lowered young generation already cuts peak RSS at about equal throughput; --optimize-for-size would cost about half of it for the rest (opt in with gc.setFlag('--optimize-for-size'))"
-          : `the ${profile} profile keeps V8's speed-oriented heap growth`,
-    });
+      reason: `the runtime's young generation (${mb(young.maxSemiSpaceMB)} semi-spaces) is already at or below ${mb(sizes.semiSpaceMB)}, where lowering it alone made peak RSS worse, so this is the heap setting left: V8 grows the old generation slowly and keeps the young one small (JSON work: peak RSS -25 to -40 %, throughput -40 to -60 %); read on every heap growth decision, so set at run time (allow-listed)`,
+    };
   }
+  return {
+    key: 'optimize-for-size',
+    text: '--optimize-for-size',
+    stage: 'run',
+    decision: 'left alone',
+    reason: 'trade throughput for footprint',
+    because: ofsAlready
+      ? `already set (${input.flags.origin.get('--optimize-for-size')})`
+      : profile === 'memory'
+        ? "the lowered young generation already cuts peak RSS at about equal throughput; --optimize-for-size would cost about half of it for the rest (opt in with gc.setFlag('--optimize-for-size'))"
+        : `the ${profile} profile keeps V8's speed-oriented heap growth`,
+  };
+}
 
-  // glibc arenas: one 64 MB-reserving arena per busy thread by default (8 x cores).
+/** glibc arenas: by default one 64 MB-reserving arena per busy thread, up to 8 x cores. */
+function arenaMax(input: PlanInput, sizes: Sizes, threads: MallocThreads): Setting {
+  const { profile, cpus } = input;
   const glibcDefault = 8 * cpus;
   const perArena = ARENA_THREADS_PER_ARENA[profile];
-  settings.push(
-    glibcDefault > sizes.arenaMax
-      ? {
-          key: 'arena-max',
-          text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
-          value: sizes.arenaMax,
-          stage: 'run',
-          decision: 'set',
-          reason:
-            `glibc gives a thread that finds the arenas locked its own arena, up to ${glibcDefault} here (8 x ${cpus} CPUs), each reserving 64 MB and keeping freed memory; ` +
-            `at most ${threads.running} threads run at once (${threads.source}), so ${sizes.arenaMax} arena${sizes.arenaMax > 1 ? 's' : ''} ` +
-            (perArena === 1
-              ? '(one per running thread) leave no lock contention'
-              : `(one per ${perArena} running threads; glibc's per-thread cache serves small allocations without the lock) kept throughput equal in measurements (2 CPUs, 4 and 8 threadpool threads)`) +
-            ' while VSZ and RSS drop',
-        }
-      : {
-          key: 'arena-max',
-          text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
-          stage: 'run',
-          decision: 'left alone',
-          reason: 'limit glibc arenas',
-          because: `glibc's own limit here (8 x ${cpus} cores = ${glibcDefault}) is already <= ${sizes.arenaMax}`,
-        },
-  );
-  settings.push(
-    sizes.trimIntervalS > 0
-      ? {
-          key: 'trim',
-          text: `malloc_trim when idle after a major GC (every ${sizes.trimIntervalS} s at most)`,
-          value: sizes.trimIntervalS,
-          stage: 'run',
-          decision: 'set',
-          reason: 'freed C-heap memory (Buffers, zlib, crypto) stays in glibc until trimmed; trimming only when the event loop is idle keeps its few milliseconds off the hot path',
-        }
-      : {
-          key: 'trim',
-          text: 'malloc_trim when idle',
-          stage: 'run',
-          decision: 'left alone',
-          reason: 'return freed C-heap memory',
-          because: 'the throughput profile keeps freed memory for reuse',
-        },
-  );
+  if (glibcDefault > sizes.arenaMax) {
+    return {
+      key: 'arena-max',
+      text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
+      value: sizes.arenaMax,
+      stage: 'run',
+      decision: 'set',
+      reason:
+        `glibc gives a thread that finds the arenas locked its own arena, up to ${glibcDefault} here (8 x ${cpus} CPUs), each reserving 64 MB and keeping freed memory; ` +
+        `at most ${threads.running} threads run at once (${threads.source}), so ${sizes.arenaMax} arena${sizes.arenaMax > 1 ? 's' : ''} ` +
+        (perArena === 1
+          ? '(one per running thread) leave no lock contention'
+          : `(one per ${perArena} running threads; glibc's per-thread cache serves small allocations without the lock) kept throughput equal in measurements (2 CPUs, 4 and 8 threadpool threads)`) +
+        ' while VSZ and RSS drop',
+    };
+  }
+  return {
+    key: 'arena-max',
+    text: `MALLOC_ARENA_MAX=${sizes.arenaMax}`,
+    stage: 'run',
+    decision: 'left alone',
+    reason: 'limit glibc arenas',
+    because: `glibc's own limit here (8 x ${cpus} cores = ${glibcDefault}) is already <= ${sizes.arenaMax}`,
+  };
+}
+
+/** malloc_trim after a major GC when the event loop is idle. */
+function idleTrim(sizes: Sizes): Setting {
+  if (sizes.trimIntervalS > 0) {
+    return {
+      key: 'trim',
+      text: `malloc_trim when idle after a major GC (every ${sizes.trimIntervalS} s at most)`,
+      value: sizes.trimIntervalS,
+      stage: 'run',
+      decision: 'set',
+      reason: 'freed C-heap memory (Buffers, zlib, crypto) stays in glibc until trimmed; trimming only when the event loop is idle keeps its few milliseconds off the hot path',
+    };
+  }
+  return {
+    key: 'trim',
+    text: 'malloc_trim when idle',
+    stage: 'run',
+    decision: 'left alone',
+    reason: 'return freed C-heap memory',
+    because: 'the throughput profile keeps freed memory for reuse',
+  };
+}
+
+/** Every setting of a profile, each with its decision ('set' or 'left alone') and the reason. */
+export function makePlan(input: PlanInput): Plan {
+  const memoryMB = input.memory.bytes / MB;
+  const threads = input.threads ?? mallocThreads({}, input.flags, input.cpus);
+  const sizes = profileSizes(input.profile, memoryMB, threads);
+  const settings: Setting[] = [];
+  const { finalSemi, memoryTier } = semiSpaces(input, sizes, memoryMB, settings);
+  if (input.profile === 'throughput') settings.push(minSemiSpace(input, finalSemi, settings));
+  settings.push(oldGeneration(input, memoryMB, finalSemi));
+  settings.push(optimizeForSize(input, sizes, memoryTier));
+  settings.push(arenaMax(input, sizes, threads));
+  settings.push(idleTrim(sizes));
   return { ...input, threads, settings, arenaMax: sizes.arenaMax, trimIntervalS: sizes.trimIntervalS };
 }
 

@@ -11,6 +11,7 @@ import { invalidParameterError } from '../core/errors';
 import { ABSENT, FALLBACK, jsonNative, nativeGet, nativeParse, nativeValidate } from './tape';
 import { builtinParse } from './builtin';
 import { KeyChurn } from './churn';
+import { parseGuard } from './parse-guard';
 
 export type Reviver = (this: unknown, key: string, value: unknown, context?: { source: string }) => unknown;
 export type JsonInput = string | Uint8Array;
@@ -21,6 +22,9 @@ function isBytes(input: unknown): input is Uint8Array {
 
 /** What `buf.toString()` gives: UTF-8 with U+FFFD for invalid sequences, no BOM stripping. */
 function decode(bytes: Uint8Array): string {
+  // No bytes (an empty view, or one over a detached or shrunk ArrayBuffer): the empty text, as
+  // Buffer.from(u).toString() gives it. Buffer.from(u.buffer, ...) would throw a TypeError on a detached one.
+  if (bytes.byteLength === 0) return '';
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // No argument: Buffer#toString's own fast path for UTF-8 (an explicit 'utf8' takes a slower one).
   return buf.toString();
@@ -35,10 +39,6 @@ function checkInput(input: unknown): asserts input is JsonInput {
 }
 
 /**
- * `JSON.parse` for a string, Buffer or Uint8Array (bytes are UTF-8; no `toString()` on the native
- * path). Same result as `JSON.parse(buf.toString(), reviver)`; a reviver runs in the builtin.
- */
-/**
  * Byte inputs shorter than this decode and go to the builtin: below it the fixed cost of the
  * native call was not repaid (benchmarks/json, API payloads of 74 B to 2 KB, per V8 major).
  */
@@ -48,12 +48,27 @@ const bytesMinLength = BYTES_MIN_LENGTH[process.versions.v8.split('.')[0]] ?? 20
 // Documents whose keys never repeat go to the builtin after two calls (see churn.ts).
 const churn = new KeyChurn();
 
+const { clz32 } = Math;
+
+function nativeOrBuiltin(input: JsonInput): unknown {
+  const value = nativeParse(input);
+  churn.observe(input.length);
+  return value !== FALLBACK ? value : builtinParse(text(input));
+}
+
+function builtinOf(input: JsonInput): unknown {
+  return builtinParse(text(input));
+}
+
+/**
+ * `JSON.parse` for a string, Buffer or Uint8Array (bytes are UTF-8; no `toString()` on the native
+ * path). Same result as `JSON.parse(buf.toString(), reviver)`; a reviver runs in the builtin.
+ */
 export function parse(input: JsonInput, reviver?: Reviver): unknown {
   checkInput(input);
-  if ((reviver === undefined || typeof reviver !== 'function') && (typeof input === 'string' || input.length >= bytesMinLength) && !churn.held(input.length)) {
-    const value = nativeParse(input);
-    churn.observe(input.length);
-    if (value !== FALLBACK) return value;
+  if (typeof reviver !== 'function' && input.length >= bytesMinLength && !churn.held(input.length)) {
+    const c = (typeof input === 'string' ? 32 : 0) + 31 - clz32(input.length);
+    return parseGuard.run(c, input.length, input, true, nativeOrBuiltin, builtinOf);
   }
   return builtinParse(text(input), reviver as Parameters<typeof JSON.parse>[1]);
 }

@@ -1,45 +1,32 @@
 /**
- * Builds JavaScript values from the compact tape that native/json.cc writes (see the op list
- * there). One N-API call per document (plus one per distinct string inside it); objects come from
+ * Builds JavaScript values from the compact tape that native/json_tape.cc writes (the op kinds and
+ * meta slots are core/binding.ts's TAPE_LAYOUT, which the loader checked against the addon's own). One N-API call per document (plus one per distinct string inside it); objects come from
  * one generated literal factory per shape, so they are fast-mode and share hidden classes.
  *
  * Every function here returns FALLBACK instead of throwing when the native side declines: the
  * callers then use the builtin, whose result and errors are the reference.
  */
-import { loadNative, type NativeBinding } from '../core/native';
+import { TAPE_LAYOUT, type NativeBinding } from '../core/binding';
+import { loadNative } from '../core/native';
 
-export interface JsonNative extends NativeBinding {
-  jsonTape(input: string | Uint8Array): unknown[] | null;
-  /** Whether V8's IsOneByte probe is in use; a boolean argument switches it off or back on. */
-  jsonOneByte(enable?: boolean): boolean;
-  /** True for a string V8 stores as one-byte (false without the probe). O(1). */
-  jsonIsOneByte(input: unknown): boolean;
-  jsonValidate(input: string | Uint8Array): number;
-  jsonGet(input: string | Uint8Array, tokens: string[]): unknown[] | null | false;
-  jsonBuffers(): [Uint32Array, Float64Array, Uint32Array];
-  jsonSetCollector(collect: (...values: unknown[]) => unknown[]): void;
-}
+/** The addon's json entry points (core/binding.ts declares every export). */
+export type JsonNative = NativeBinding;
 
 export const FALLBACK: unique symbol = Symbol('afterburner.json.fallback');
 export const ABSENT: unique symbol = Symbol('afterburner.json.absent');
 
-// Op kinds and meta slots: keep in sync with native/json.cc.
-const OP_NUM = 0;
-const OP_STR = 1;
-const OP_CONST = 2;
-const OP_ARR = 3;
-const OP_OBJ = 4;
-const OP_OBJG = 5;
-const OP_NUMARR = 6;
-const META_OPS_END = 0;
-const META_DEFS_START = 1;
-const META_DEFS_END = 2;
-const META_NEW_KEYS = 3;
-const META_RESET = 4;
-const META_BUFFERS = 5;
+// Op kinds and meta slots, as declared in core/binding.ts (the loader refuses an addon that differs).
+const { NUM: OP_NUM, STR: OP_STR, CONST: OP_CONST, ARR: OP_ARR, OBJ: OP_OBJ, OBJG: OP_OBJG, NUMARR: OP_NUMARR, DICT: OP_DICT } = TAPE_LAYOUT.op;
+const { OPS_END: META_OPS_END, DEFS_START: META_DEFS_START, DEFS_END: META_DEFS_END, NEW_KEYS: META_NEW_KEYS, RESET: META_RESET, BUFFERS: META_BUFFERS } =
+  TAPE_LAYOUT.meta;
+/** OP_OBJG/OP_DICT key word: set when the low bits index this document's strings instead of the key table. */
+const LOCAL_KEY = TAPE_LAYOUT.key.LOCAL;
 
 // Captured once: user code replacing these later must not change what a parse builds.
 const fromEntries = Object.fromEntries;
+const create = Object.create;
+const setPrototypeOf = Object.setPrototypeOf;
+const objectProto = Object.prototype;
 const objectKeys = Object.keys;
 const NewFunction = Function;
 const ArrayCtor = Array;
@@ -85,10 +72,13 @@ type Factory = (b: () => unknown) => object;
 let native: JsonNative | null | undefined;
 let ops: Uint32Array = new Uint32Array(0);
 let nums: Float64Array = new Float64Array(0);
-let meta: Uint32Array = new Uint32Array(8);
+let meta: Uint32Array = new Uint32Array(TAPE_LAYOUT.meta.SIZE);
 // Tables with spare room (see room()): the counts say how much is in use.
 let keyTable: string[] = [];
 let keyCount = 0;
+// Estimated bytes of the interned key strings (two per character at most, plus a header).
+let keyBytes = 0;
+const KEY_OVERHEAD = 24;
 let shapeKeys: string[][] = [];
 let factories: Factory[] = [];
 let shapeCount = 0;
@@ -214,13 +204,29 @@ function build(): unknown {
     case OP_OBJ:
       return factories[w >>> 3](build);
     case OP_OBJG: {
+      // Objects without a shape. Key words: persistent key ids, or (high bit set) indexes of this
+      // document's own strings (keys that are not kept, see native/json.cc).
       const n = w >>> 3;
       const entries = ownArray(n) as [string, unknown][];
       for (let i = 0; i < n; i++) {
-        const k = keyTable[ops[p++]];
+        const kw = ops[p++];
+        const k = kw & LOCAL_KEY ? (strs[strBase + (kw & ~LOCAL_KEY)] as string) : keyTable[kw];
         entries[i] = collect(k, build()) as [string, unknown];
       }
       return fromEntries(entries);
+    }
+    case OP_DICT: {
+      // Objects with so many named keys that the builtin returns them in dictionary mode: built as
+      // one too, without a prototype (so no setter a program put on Object.prototype, nor
+      // `__proto__`, is called), then given Object.prototype. One hash insert per key, where
+      // Object.fromEntries would add a map per new key (O(n^2) for maps keyed by ids).
+      const n = w >>> 3;
+      const o = create(null) as Record<string, unknown>;
+      for (let i = 0; i < n; i++) {
+        const kw = ops[p++];
+        o[kw & LOCAL_KEY ? (strs[strBase + (kw & ~LOCAL_KEY)] as string) : keyTable[kw]] = build();
+      }
+      return setPrototypeOf(o, objectProto);
     }
     case OP_NUMARR: {
       const n = w >>> 3;
@@ -259,14 +265,16 @@ function materialise(out: unknown[]): unknown {
     keyTable = [];
     shapeKeys = [];
     factories = [];
-    keyCount = shapeCount = 0;
+    keyCount = shapeCount = keyBytes = 0;
   }
   const newKeys = meta[META_NEW_KEYS];
   freshKeys = newKeys;
   const shapesBefore = shapeCount;
   for (let i = 0; i < newKeys; i++) {
     keyTable = room(keyTable, keyCount);
-    keyTable[keyCount++] = intern(out[i] as string);
+    const key = intern(out[i] as string);
+    keyTable[keyCount++] = key;
+    keyBytes += key.length * 2 + KEY_OVERHEAD;
   }
   const defsEnd = meta[META_DEFS_END];
   for (let d = meta[META_DEFS_START]; d < defsEnd; ) {
@@ -304,6 +312,57 @@ export function lastNewShapes(): number {
   return freshShapes;
 }
 
+// Buffers kept for reuse (the parser's, the input copy, the tape arrays) go back to the system
+// after a quiet period: one unref'd timer, armed by the first native call after a trim, checks
+// every QUIET_MS whether any call came since its last look.
+const QUIET_MS = 10_000;
+let callsSinceLook = 0;
+let quietTimer: ReturnType<typeof setTimeout> | undefined;
+const setTimer = setTimeout;
+
+function quietLook(): void {
+  if (callsSinceLook > 0) {
+    callsSinceLook = 0;
+    quietTimer = setTimer(quietLook, QUIET_MS);
+    quietTimer.unref?.();
+    return;
+  }
+  quietTimer = undefined;
+  if (native && !busy) native.jsonTrim();
+}
+
+function noteCall(): void {
+  callsSinceLook++;
+  if (quietTimer === undefined) {
+    callsSinceLook = 0;
+    quietTimer = setTimer(quietLook, QUIET_MS);
+    quietTimer.unref?.();
+  }
+}
+
+export interface JsonMemory {
+  /** Bytes kept across calls now: tables and buffers. */
+  keptBytes: number;
+  /** The most that can be kept per thread. */
+  ceilingBytes: number;
+  /** Keys and shapes, native and JavaScript's (interned keys, factories: estimated). */
+  tables: { bytes: number; ceilingBytes: number; keys: number; shapes: number; resets: number };
+  /** Buffers kept for reuse (documents up to 1 MB; given back after 10 s without a call). */
+  buffers: { bytes: number; ceilingBytes: number };
+}
+
+export function memoryStatus(): JsonMemory | null {
+  if (!native) return null;
+  const [tableBytes, bufferBytes, tableCeiling, bufferCeiling, keys, shapes, resets, factories] = native.jsonMemory();
+  const tables = tableBytes + factories + keyBytes;
+  return {
+    keptBytes: tables + bufferBytes,
+    ceilingBytes: tableCeiling + bufferCeiling,
+    tables: { bytes: tables, ceilingBytes: tableCeiling, keys, shapes, resets },
+    buffers: { bytes: bufferBytes, ceilingBytes: bufferCeiling },
+  };
+}
+
 /** Native parse of a string or bytes: the value, or FALLBACK. */
 export function nativeParse(input: string | Uint8Array): unknown {
   freshKeys = freshShapes = 0;
@@ -311,6 +370,7 @@ export function nativeParse(input: string | Uint8Array): unknown {
   // Re-entrancy (a parse from inside a parse cannot happen today, but a shared tape must not be
   // overwritten mid-build if it ever does) goes to the builtin.
   if (n === null || busy || !builderIntact()) return FALLBACK;
+  noteCall();
   busy = true;
   try {
     const out = n.jsonTape(input);
@@ -350,7 +410,7 @@ function disable(): typeof FALLBACK {
   keyTable = [];
   shapeKeys = [];
   factories = [];
-  keyCount = shapeCount = 0;
+  keyCount = shapeCount = keyBytes = 0;
   strs = [];
   return FALLBACK;
 }
@@ -366,6 +426,7 @@ export function nativeValidate(input: string | Uint8Array): number | typeof FALL
 export function nativeGet(input: string | Uint8Array, tokens: string[]): unknown {
   const n = native === undefined ? jsonNative() : native;
   if (n === null || busy || !builderIntact()) return FALLBACK;
+  noteCall();
   busy = true;
   try {
     const out = n.jsonGet(input, tokens);

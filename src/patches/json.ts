@@ -1,56 +1,40 @@
 /**
  * The json patch: `JSON.parse` becomes a router that sends a call to the native parser only where
- * the benchmark measured it faster on the running V8, and to the original builtin everywhere else.
+ * it measures cheaper, and to the original builtin everywhere else.
  *
  * Small payloads cost one length compare. Above the threshold, 32 sampled characters and how V8
- * stores the string decide. V8 answers the latter in O(1) (its IsOneByte, resolved from the node
- * binary, see native/json.cc); the native side copies a one-byte (Latin-1) string out at memcpy
- * speed and transcodes a two-byte one itself. Number-heavy documents (coordinates, metrics,
- * vectors, API pages) and one-byte documents whose samples are all ASCII go native: measured faster
- * on every such document of the corpus and the API payloads on Node 20-24 (on Node 26 the latter
- * are close calls too, see ROUTES). The rest (two-byte
- * strings, one-byte strings with Latin-1 letters in the samples: close calls, either path can win)
- * are decided per size class and representation by timing both paths now and then (the learner).
- * Without that V8 probe the router behaves as before: digit-heavy, ASCII-looking strings above a
- * larger threshold go native (V8's own UTF-8 writer then makes two-byte strings a loss).
+ * stores the string (its IsOneByte, resolved from the node binary, see native/json.cc) pick a
+ * rule: digit-heavy documents and one-byte documents whose samples are all ASCII start on the
+ * native path, other text starts undecided. The rule only picks where a class of documents
+ * starts: the route guard (json/guard.ts) times both paths now and then and keeps each class on
+ * the cheaper one. Without the V8 probe only digit-heavy strings above a larger threshold are
+ * considered (V8's own UTF-8 writer then makes two-byte strings a loss).
  * Results are identical either way: the native side declines anything it cannot reproduce exactly,
  * and the builtin then answers.
  */
 import type { InstallContext, Patch, PatchStatus } from '../core/patch';
 import { builtinParse } from '../json/builtin';
-import { FALLBACK, isOneByte, jsonNative, nativeParse, oneByteProbe } from '../json/tape';
+import { FALLBACK, isOneByte, jsonNative, memoryStatus, nativeParse, oneByteProbe } from '../json/tape';
 import { KeyChurn } from '../json/churn';
+import { parseGuardStatus } from '../json/parse-guard';
+import { RouteGuard, type ClassStatus, type Clock } from '../json/guard';
 
 export interface JsonRoute {
   /** Without the one-byte probe: strings shorter than this always go to the builtin. */
   minLength: number;
   /** Share of digits among 32 sampled characters that sends a string to the native path (0..1). */
   minDigitShare: number;
-  /** With the probe: from this length digit-heavy strings go native, the others to the learner... */
+  /** With the probe: from this length digit-heavy strings start native, the others by representation... */
   probeMinLength: number;
-  /** ...except one-byte strings whose samples are all ASCII, which go native directly when true. */
+  /** ...one-byte strings whose samples are all ASCII start native when true; other text starts undecided. */
   asciiTextNative: boolean;
 }
 
 /**
- * Measured per V8 major (benchmarks/json and benchmarks/README.md; 2-core machine, 2026-11-25).
- * With the probe, native vs builtin from a string: number arrays from 1 KB 1.3-1.6x on Node 24 and
- * 2.0-2.6x on Node 20; API pages of 2-128 KB 1.4-1.6x on 24 and 1.5-1.8x on 20/22, one-byte or with
- * one CJK character (two-byte); the corpus's one-byte text documents 1.05-1.4x on 24 (apache_builds,
- * github_events, gsoc-2018, instruments, twitterescaped), and twitter/citm_catalog/random/
- * update-center re-encoded as ASCII one-byte strings 1.1-1.7x. Close calls, left to the learner:
- * the two-byte corpus files (twitter 1.05-1.1x, random 1.0-1.1x, update-center 0.9-1.1x on 24;
- * citm_catalog 1.5x) and Latin-1-heavy text (twitter.json with every non-ASCII character made "é":
- * 0.9-1.0x). 2 KB keeps the sampling (~30 ns) and the learner off payloads where they would show.
- * Node 26 parses small text documents faster than 24: with the first materialiser github_events
- * measured 0.88-1.10x and apache_builds 0.94-1.14x natively, so ASCII text went to the learner
- * there; since the evening's materialiser (sibling shapes, inline string compares) natively
- * github_events 1.11-1.17x, apache_builds 1.30-1.37x, gsoc-2018 1.32-1.37x, API pages of 2 KB
- * 1.10-1.20x (three runs each, Node 26.10), while the learner's exploration kept the patched rows
- * at 1.00-1.13x: native directly.
- * The digit shares and the probe-less thresholds are the earlier table's (UTF-8 through V8): V8 11/12
- * (Node 20/22) parse numbers about half as fast as V8 13/14 (Node 24/26), so there a lower share
- * suffices. null: no route measured faster on that runtime, everything stays on the builtin.
+ * Per V8 major, from the json benchmark (benchmarks/README.md has the figures): where each rule
+ * starts. V8 11/12 (Node 20/22) parse numbers about half as fast as V8 13/14 (Node 24/26), so
+ * there a lower digit share suffices; `minLength`/`minDigitShare` are the rule without the probe.
+ * null: nothing starts native on that runtime, every call stays on the builtin.
  */
 export const ROUTES: Readonly<Record<string, JsonRoute | null>> = {
   '11': { minLength: 16 * 1024, minDigitShare: 0.15, probeMinLength: 2048, asciiTextNative: true }, // Node 20
@@ -105,83 +89,26 @@ function sampledDigits(text: string): number {
 }
 
 /**
- * The learner, for strings the sampling does not settle. Per class (a power-of-two size from 1 KB,
- * one-byte or two-byte), a running estimate of each path's cost per character from blocks of
- * consecutive calls on that path: the first 32 calls of a class warm both paths up (16 each,
- * untimed), the next 32 run each path in turn, 8 calls at a time; then native runs if it measured
- * at least 10 % cheaper, else the builtin, and in every 256 calls of the class the other path runs
- * 8 times and 32 calls of the chosen one are timed again, so a class follows its workload.
- * Why blocks: single-call timings mislead both ways. The first call after the other path's calls
- * runs with cold caches, and a young-generation GC pause lands in one call out of a few, often
- * paying for garbage the previous call left (the native path allocates differently from the
- * builtin), so per-call timings are bimodal and biased against whichever path follows the other;
- * summed over calls 3-8 of a run (and over 32 calls of the chosen path) the pauses are shared out
- * by what each path allocates. Each block updates the estimate by half. Why 10 %: on a busy 2-core
- * machine two blocks per path cannot resolve a few percent, and a wrong native choice costs more
- * than a missed one (update-center.json on Node 22: native 0.83x; with a 3 % margin the learner
- * sometimes took it). A native call that falls back is timed with the builtin call after it (the
- * whole cost of trying). The price of looking: in a class where native loses by a quarter, 8 calls
- * in 256 pay that (about 1 %), plus 16 warm-up calls once; a timed call costs two clock reads
- * (~60 ns), an untimed one a counter; every call one O(1) native call (the representation).
+ * Every string the rules send to the native path, directly or not, runs under the route guard
+ * (json/guard.ts): per class (rule x representation x power-of-two size from 1 KB) it times both
+ * paths now and then and keeps the cheaper one. Digit-heavy and ASCII-text classes start native,
+ * other text starts undecided; none stays where the rule put it unless it measures cheaper there.
  */
-const CLASSES = 16;
-const WARM = 32;
-const classCalls = new Uint32Array(CLASSES * 2);
-const nativeCost = new Float64Array(CLASSES * 2);
-const builtinCost = new Float64Array(CLASSES * 2);
-const blockMs = new Float64Array(CLASSES * 2);
-const blockChars = new Float64Array(CLASSES * 2);
-const choice = new Uint8Array(CLASSES * 2); // 1: native
-const perf = globalThis.performance;
-const now: () => number = perf && typeof perf.now === 'function' ? perf.now.bind(perf) : Date.now;
+const SIZES = 16;
+const RULE_DIGITS = 0;
+const RULE_ASCII = 1;
+const RULE_TEXT = 2;
+const RULE_NAMES = ['digits', 'ascii', 'text'] as const;
+const guard = new RouteGuard({ classes: RULE_NAMES.length * SIZES * 2 });
 
-function classOf(text: string, oneByte: boolean): number {
-  const size = 31 - clz32(text.length) - 10;
-  return (size < 0 ? 0 : size >= CLASSES ? CLASSES - 1 : size) + (oneByte ? 0 : CLASSES);
+function classOf(rule: number, length: number, oneByte: boolean): number {
+  const size = 31 - clz32(length) - 10;
+  return rule * SIZES * 2 + (oneByte ? 0 : SIZES) + (size < 0 ? 0 : size >= SIZES ? SIZES - 1 : size);
 }
 
-/** Ends a timed block: its cost per character updates the path's estimate by half. */
-function endBlock(costs: Float64Array, c: number): void {
-  if (blockChars[c] > 0) {
-    const x = blockMs[c] / blockChars[c];
-    costs[c] = costs[c] === 0 ? x : (costs[c] + x) / 2;
-  }
-  blockMs[c] = blockChars[c] = 0;
-  choice[c] = nativeCost[c] > 0 && builtinCost[c] > 0 && nativeCost[c] < builtinCost[c] * 0.9 ? 1 : 0;
-}
-
-function nativeChosen(c: number): boolean {
-  return choice[c] === 1;
-}
-
-function learned(text: string, oneByte: boolean): unknown {
-  const c = classOf(text, oneByte);
-  const k = ++classCalls[c] - 1;
-  let useNative: boolean;
-  let timed: boolean;
-  let last: boolean;
-  if (k < WARM + 32) {
-    // The first WARM calls warm both paths up untimed (the first native calls of a new document
-    // shape compile its factories, and V8 then optimizes them and the builder): timing them made
-    // twitter.json look slower natively on Node 20 (1.2x faster in fact).
-    const pos = k & 7;
-    useNative = k < WARM ? k < WARM / 2 : ((k >> 3) & 1) === 0;
-    timed = k >= WARM && pos >= 2;
-    last = k >= WARM && pos === 7;
-  } else {
-    const pos = k & 255;
-    const explore = pos < 8;
-    useNative = explore === (choice[c] === 0);
-    timed = explore ? pos >= 2 : pos >= 16 && pos < 48;
-    last = pos === 7 || pos === 47;
-  }
-  if (!timed) return useNative ? viaNative(text) : viaBuiltin(text);
-  const t0 = now();
-  const value = useNative ? viaNative(text) : viaBuiltin(text);
-  blockMs[c] += now() - t0;
-  blockChars[c] += text.length;
-  if (last) endBlock(useNative ? nativeCost : builtinCost, c);
-  return value;
+function guarded(text: string, rule: number, oneByte: boolean): unknown {
+  if (churn.held(text.length)) return viaBuiltin(text);
+  return guard.run(classOf(rule, text.length, oneByte), text.length, text, rule !== RULE_TEXT, viaNativeObserved, viaBuiltin);
 }
 
 function viaNative(text: string): unknown {
@@ -194,12 +121,11 @@ function viaNative(text: string): unknown {
   return builtinParse(text);
 }
 
-// Documents whose keys never repeat go to the builtin after two calls (see json/churn.ts): the
-// direct routes below send text native without timing it.
+// Documents whose keys never repeat go to the builtin after two calls (see json/churn.ts), before
+// the guard has timed anything.
 const churn = new KeyChurn();
 
-function viaNativeUnlessChurn(text: string): unknown {
-  if (churn.held(text.length)) return viaBuiltin(text);
+function viaNativeObserved(text: string): unknown {
   const value = viaNative(text);
   churn.observe(text.length);
   return value;
@@ -220,10 +146,12 @@ const route_ = {
     if (typeof text === 'string' && text.length >= minLength && reviver === undefined) {
       if (forceNative) return viaNative(text);
       const digits = sampledDigits(text);
-      if (digits >= minDigits) return viaNativeUnlessChurn(text);
-      if (probe) {
+      if (!probe) {
+        if (digits >= minDigits) return guarded(text, RULE_DIGITS, true);
+      } else {
         const oneByte = isOneByte(text);
-        return asciiText && digits >= 0 && oneByte ? viaNativeUnlessChurn(text) : learned(text, oneByte);
+        if (digits >= minDigits) return guarded(text, RULE_DIGITS, oneByte);
+        return guarded(text, asciiText && digits >= 0 && oneByte ? RULE_ASCII : RULE_TEXT, oneByte);
       }
     }
     builtinCalls++;
@@ -243,13 +171,14 @@ Object.defineProperty(router, 'toString', {
   configurable: true,
 });
 
-/** Classes the learner has seen: cost per character of each path (ns) and its current choice. */
-function learnerStatus(): { fromLength: number; oneByte: boolean; calls: number; nativeNsPerChar: number; builtinNsPerChar: number; choice: string }[] {
+/** Every class the guard has seen: its rule, size, representation, costs and choice. */
+function guardStatus(): ({ rule: string; fromLength: number; oneByte: boolean | null } & ClassStatus)[] {
   const out = [];
-  for (let c = 0; c < CLASSES * 2; c++) {
-    if (!classCalls[c]) continue;
-    const choice = nativeChosen(c) ? 'native' : 'builtin';
-    out.push({ fromLength: 1024 << c % CLASSES, oneByte: c < CLASSES, calls: classCalls[c], nativeNsPerChar: nativeCost[c] * 1e6, builtinNsPerChar: builtinCost[c] * 1e6, choice });
+  for (let c = 0; c < guard.classCount; c++) {
+    if (!guard.seen(c)) continue;
+    const rule = RULE_NAMES[Math.floor(c / (SIZES * 2))];
+    const within = c % (SIZES * 2);
+    out.push({ rule, fromLength: 1024 << within % SIZES, oneByte: probe ? within < SIZES : null, ...guard.status(c) });
   }
   return out;
 }
@@ -265,7 +194,12 @@ function currentStatus(): PatchStatus {
     counts: { native: nativeCalls, builtin: builtinCalls, fallbacks },
     // Size classes held on the builtin because their documents' keys never repeat (json/churn.ts).
     churn: churn.status(),
-    learner: learnerStatus(),
+    // What the native path keeps across calls, and the most it can keep (per thread).
+    memory: memoryStatus(),
+    // Per class: both paths' measured costs and the current choice (json/guard.ts); the same for
+    // json.parse's inputs (against JSON.parse(buf.toString()) for bytes).
+    classes: guardStatus(),
+    parseClasses: parseGuardStatus(),
     // False once the native path disabled itself in this thread (see disable() in json/tape.ts).
     nativePath: installed ? jsonNative() !== null : undefined,
   };
@@ -275,6 +209,13 @@ function currentStatus(): PatchStatus {
     return { active: true, reason: `builtin kept for every call: ${why}`, ...common };
   }
   return { active: true, ...common };
+}
+
+const realClock = guard.now;
+
+/** Tests: the clock the guard reads (milliseconds); undefined restores the real one. */
+export function setGuardClock(now?: Clock): void {
+  guard.now = now ?? realClock;
 }
 
 export const jsonPatch: Patch = {
@@ -300,13 +241,8 @@ export const jsonPatch: Patch = {
     forceNative = mode === 'native';
     asciiText = route !== null && route.asciiTextNative;
     nativeCalls = builtinCalls = fallbacks = 0;
-    classCalls.fill(0);
+    guard.reset();
     churn.reset();
-    choice.fill(0);
-    nativeCost.fill(0);
-    builtinCost.fill(0);
-    blockMs.fill(0);
-    blockChars.fill(0);
     original = JSON.parse;
     // Strict mode: throws if JSON.parse is not writable; the registry reports that as inactive.
     JSON.parse = router as typeof JSON.parse;

@@ -178,6 +178,8 @@ function showInput(input, max = 200) {
     return input.length > max ? `${s}… (${input.length} chars)` : s;
   }
   if (input instanceof Uint8Array) {
+    // A view over a detached (transferred) or shrunk ArrayBuffer has length 0 and no bytes to show.
+    if (input.byteLength === 0) return `${Buffer.isBuffer(input) ? 'Buffer' : 'Uint8Array'} of length 0${input.buffer.detached ? ' over a detached ArrayBuffer' : ''}`;
     const hex = Buffer.from(input.buffer, input.byteOffset, Math.min(input.length, max)).toString('hex');
     return `${Buffer.isBuffer(input) ? 'Buffer' : 'Uint8Array'}.from('${hex}', 'hex')${input.length > max ? `… (${input.length} bytes)` : ''}`;
   }

@@ -2,16 +2,11 @@
 // Seeded random JSON documents and mutations of them, for the fuzz test (test/14). Everything is
 // driven by one PRNG, so a failure message's seed and index reproduce the exact input.
 
-/** mulberry32: small, fast, good enough to spread cases; deterministic for a seed. */
+const { mulberry32 } = require('../../benchmarks/lib/random');
+
+/** The shared seeded PRNG with the draws the generator uses. */
 function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n) => Math.floor(next() * n);
   const pick = (list) => list[int(list.length)];
   const chance = (p) => next() < p;

@@ -2,20 +2,19 @@
 // (nesting, commas and colons, number and literal syntax, escapes), checked over stage 1's
 // structural indexes without converting a number or unescaping a string.
 //
-// Where the time went before (perf, canada.json, Node 24): the grammar walk 50%, a second walk
-// that followed the pointer 30% (it re-skipped whole subtrees), stage 1 9%, the padded copy 5%.
-// Now one walk validates and follows the pointer; the states are labels (no state variable);
-// a number costs its digit and '.' masks from one 32-byte SSE2 window (no byte loop), short
-// numeric arrays have their own loop, dense ones are checked 64 bytes at a time with AVX2 or
-// AVX-512; strings are searched for backslashes only. Measured on this 2-core machine, a
-// number still costs about 4 ns, a structural about 1 ns: the walk, not stage 1, stays the
-// larger part on number-heavy documents. The input is read where the caller keeps it: its
+// One walk validates and follows the pointer (a second walk for the pointer would re-skip whole
+// subtrees); the states are labels (no state variable); a number costs its digit and '.' masks
+// from one 32-byte SSE2 window (no byte loop), short numeric arrays have their own loop, dense
+// ones are checked 64 bytes at a time with AVX2 or AVX-512; strings are searched for backslashes
+// only. A number still costs several times a structural, so on number-heavy documents the walk,
+// not stage 1, is the larger part. The input is read where the caller keeps it: its
 // last 64 bytes are also copied into a space-padded window, so fixed-width loads near the end
-// never read past it (native/json_validate_check.cc puts a guard page there to prove it).
-#include "json_validate.h"
+// never read past it (test/native/json_walk_check.cc puts a guard page there to prove it).
+#include "json_walk.h"
 
-#include <cstdlib>
 #include <cstring>
+
+#include "cpu.h"
 
 #if defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
 #include <immintrin.h>
@@ -178,8 +177,7 @@ inline bool PlainNumberWith(const uint8_t* p, uint32_t length) {
 inline bool PlainNumber(const uint8_t* p, uint32_t length) { return PlainNumberWith<DigitDotBits>(p, length); }
 #else
 // Without SSE2 (arm64...): the whole number grammar (exponents too) byte by byte, digits 8 at a
-// time in a 64-bit word (cheaper there than building masks without a vector unit: canada.json
-// 1.74 ms with masks made that way, on x86 with SSE2 switched off). The token ends before byte
+// time in a 64-bit word (cheaper there than building masks without a vector unit). The token ends before byte
 // 32 of the window (64 readable bytes) at a non-digit, so the word reads stay inside it.
 inline const uint8_t* SkipDigits(const uint8_t* p) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -282,7 +280,7 @@ __attribute__((noinline)) bool LongNumber(const Source& s, size_t pos) {
 
 // Arrays of numbers (coordinates, vectors, samples) are checked 64 bytes at a time instead of
 // one token at a time, where AVX2 or AVX-512 make a block's byte classes cheap (with SSE2 alone
-// the window cost as much as the tokens it covered: measured, not used). Byte classes of a
+// the window costs as much as the tokens it covers, so it is not used there). Byte classes of a
 // 64-byte block (space: all four JSON whitespace bytes):
 struct RunMasks {
   uint64_t digit, dot, minus, comma, space, zero;
@@ -352,13 +350,10 @@ struct RunResult {
 // Fixed 64-byte blocks (bit i of a mask is byte pos + i), and every rule looks only backwards:
 // one byte back (the previous block's masks supply bit 63), or across a run of digits or of
 // whitespace (an addition; its carry-out enters the next block's). So from one block to the
-// next only pos and a few bits depend on each other, and the processor overlaps blocks (the
-// window version before this, which restarted at the last token start of each window, was
-// bound by that chain: mesh.pretty.json 388 us of walk, now 234 us, standalone A/B). A block
-// still costs about 8 ns here (some 90 instructions: instruction-bound, not latency-bound;
-// storing the masks and checking them in a second pass, or loading the block again one byte
-// earlier instead of carrying bit 63, measured the same or slower), so runs only pay where
-// numbers are dense (the condition in WalkValue's `number`). The stop is a predictable
+// next only pos and a few bits depend on each other, and the processor overlaps blocks (windows
+// that restart at the last token start are bound by that chain). A block is instruction-bound,
+// not latency-bound (some 90 instructions), so runs only pay where numbers are dense (the
+// condition in WalkValue's `number`). The stop is a predictable
 // branch. Rules are also evaluated at the stop byte (it is of no class, so only "a digit must
 // follow" rules can fire there, and they hold whatever the stop byte is). Bad when:
 //   a token starts with '.', or has a '-' that is not its first byte;
@@ -436,8 +431,8 @@ __attribute__((target("avx2," AB_WALK_SCALAR_ISA), flatten)) RunResult NumberRun
 }
 
 // The digit and '.' masks of a 32-byte window in one compare each (AVX-512VL/BW), for the walk
-// over the addon's own stage 1 on AVX-512 machines (WalkIndexed512): canada.json's walk -4..-9 %,
-// instruments -3..-7 %, citm -2..-5 % (standalone, on this machine).
+// over the addon's own stage 1 on AVX-512 machines (WalkIndexed512): fewer instructions per
+// number than the SSE2 window.
 __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA))) inline void DigitDotBits512(const uint8_t* p, uint32_t* digits, uint32_t* dots) {
   const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   *digits = _mm256_cmplt_epu8_mask(_mm256_sub_epi8(v, _mm256_set1_epi8('0')), _mm256_set1_epi8(10));
@@ -447,18 +442,18 @@ __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA))) inline 
 
 using NumberRunFn = RunResult (*)(const Source&, size_t);
 
-// The widest NumberRun this processor runs, or none (then every number is checked alone).
-// AFTERBURNER_JSON_WIDE=0 in the environment at load time forces none: the tests use it to
-// run the per-token path on machines that would never take it (and "avx2" the AVX2 blocks on
-// an AVX-512 machine).
+// The NumberRun for the processor level cpu.h chose, or none (then every number is checked
+// alone; AFTERBURNER_JSON_WIDE=0 makes the tests run that path on machines that would never take it).
 NumberRunFn PickNumberRun() {
-  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
-  if (wide && std::strcmp(wide, "0") == 0) return nullptr;
 #ifdef AB_WALK_WIDE
-  __builtin_cpu_init();  // this runs as a static initializer, maybe before libgcc's own
-  const bool avx2Only = wide && std::strcmp(wide, "avx2") == 0;  // for the checks: the AVX2 blocks
-  if (__builtin_cpu_supports("avx512bw") && !avx2Only) return NumberRun512;
-  if (__builtin_cpu_supports("avx2")) return NumberRun256;
+  switch (cpu::Active()) {
+    case cpu::Level::kAvx512:
+      return NumberRun512;
+    case cpu::Level::kAvx2:
+      return NumberRun256;
+    default:
+      break;
+  }
 #endif
   return nullptr;
 }
@@ -700,7 +695,7 @@ value : {
           if (d == ']') {
             t = u + 2;
             // The next element of the parent array is another one ([x,y],[x,y]...): straight
-            // on, without the trip through `after` and `value` (canada.json's walk -13%).
+            // on, without the trip through `after` and `value` (coordinate lists are common).
             if (t + 2 < n && sp != stack && in[idx[t]] == ',') {
               if (sp[-1] && in[idx[t + 1]] == '[' && NumberStart(in[idx[t + 2]])) {
                 u = t + 2;
@@ -836,14 +831,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl," AB_WALK_SCALAR_ISA), flatten)
   return query ? WalkValue<true, true, true>(s, idx, n, 0, stack, query) : WalkValue<false, true, true>(s, idx, n, 0, stack, nullptr);
 }
 
-// AFTERBURNER_JSON_WIDE=avx2 (or 0) leaves it out, as on a processor without AVX-512.
-bool PickWalk512() {
-  const char* wide = std::getenv("AFTERBURNER_JSON_WIDE");
-  if (wide && (std::strcmp(wide, "0") == 0 || std::strcmp(wide, "avx2") == 0)) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
-}
+// Only at cpu.h's AVX-512 level (AFTERBURNER_JSON_WIDE=avx2 or 0 leaves it out).
+bool PickWalk512() { return cpu::Active() == cpu::Level::kAvx512; }
 const bool kWalk512 = PickWalk512();
 #endif
 

@@ -1,11 +1,12 @@
-// Standalone checks of the grammar walk (native/json_validate.cc) that JavaScript tests cannot
+// Standalone checks of the grammar walk (native/json_walk.cc) that JavaScript tests cannot
 // make. Not part of the addon (binding.gyp does not list it). Build and run from the package
 // root (x86-64 Linux or macOS; g++ or clang++):
 //
 //   S=$(dirname $(node -p "require.resolve('@nozbe/simdjson/package.json')"))/src
-//   for v in A B; do c++ -O2 -std=c++17 -I$S -Inative -Dafterburner=ab$v $([ $v = B ] && echo -DAB_WALK_NO_RUNS) \
-//     -c native/json_validate.cc -o /tmp/walk$v.o; done
-//   c++ -O2 -std=c++17 -I$S native/json_validate_check.cc /tmp/walkA.o /tmp/walkB.o $S/simdjson.cpp -o /tmp/walk-check
+//   for v in A B; do for u in json_walk cpu; do c++ -O2 -std=c++17 -I$S -Inative -Dafterburner=ab$v \
+//     $([ $v = B ] && echo -DAB_WALK_NO_RUNS) -c native/$u.cc -o /tmp/$u$v.o; done; done
+//   c++ -O2 -std=c++17 -I$S test/native/json_walk_check.cc /tmp/json_walk[AB].o /tmp/cpu[AB].o $S/simdjson.cpp \
+//     -o /tmp/walk-check
 //   /tmp/walk-check [seed] [documents]
 //
 // 1. No read past the input: every document (and every prefix of it) is placed so that its

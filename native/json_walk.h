@@ -1,6 +1,7 @@
-// The grammar walk behind json.validate and json.get (native/json_validate.cc).
-#ifndef AFTERBURNER_JSON_VALIDATE_H_
-#define AFTERBURNER_JSON_VALIDATE_H_
+// The grammar walk behind json.validate and json.get (native/json_walk.cc): checks what stage 1
+// leaves unchecked and, with a query, finds the value at a JSON Pointer in the same pass.
+#ifndef AFTERBURNER_JSON_WALK_H_
+#define AFTERBURNER_JSON_WALK_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -30,28 +31,13 @@ struct Query {
 // `in[0, len)` (the input need not be padded) and never trusts the bytes to stay what stage 1
 // saw, so a buffer another thread writes to gives a wrong answer at worst, never a bad read.
 // `stack` is scratch. With a query, also finds the value at the pointer in the same pass.
-// `prechecked`: the indexes come from Index() below, which has already checked every escape, so
-// the walk does not look inside strings. After idx[n - 1] come simdjson's sentinels, idx[n] and
+// `prechecked`: the indexes come from Index() (json_index.h), which has already checked every
+// escape, so the walk does not look inside strings. After idx[n - 1] come simdjson's sentinels, idx[n] and
 // idx[n + 1] equal to len: an invalid document can make the walk read them.
 bool Walk(const uint8_t* in, size_t len, const uint32_t* idx, uint32_t n, std::vector<uint8_t>& stack, Query* query,
           bool prechecked = false);
 
-// Stage 1 with escapes checked on the way (native/json_index.cc), for processors with AVX-512
-// (VBMI2) or AVX2: kIndexValid when the document may be valid (the walk decides), kIndexInvalid
-// when it certainly is not (an unclosed string, a control character or a bad escape in a string,
-// no structural at all), kIndexUtf8 when it is not valid UTF-8 (or too long for 32-bit positions):
-// ask the builtin. `indexes` is grown as needed and holds `*count` positions, then simdjson's
-// three sentinels (len, len, 0), then scratch.
-enum IndexVerdict { kIndexValid, kIndexInvalid, kIndexUtf8 };
-IndexVerdict Index(const uint8_t* in, size_t len, std::vector<uint32_t>& indexes, uint32_t* count);
-
-// Whether Index() runs on this processor, and which build: "avx512", "avx2" or "simdjson" (none).
-// AFTERBURNER_JSON_WIDE at load time: "0" none (simdjson's stage 1 and the walk's own escape
-// checks), "avx2" the AVX2 build on an AVX-512 machine; the tests use both.
-bool IndexAvailable();
-const char* IndexName();
-
 }  // namespace jsonwalk
 }  // namespace afterburner
 
-#endif  // AFTERBURNER_JSON_VALIDATE_H_
+#endif  // AFTERBURNER_JSON_WALK_H_

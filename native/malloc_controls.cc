@@ -1,6 +1,6 @@
 // glibc allocator controls for the gc patch. Everything is a no-op that says so where the C
 // library is not glibc (musl, macOS): callers read `glibc` before trusting a result.
-#include "addon.h"
+#include "malloc_controls.h"
 
 #include <string>
 
@@ -11,7 +11,6 @@
 #endif
 
 namespace afterburner {
-namespace {
 
 #if defined(__GLIBC__)
 // mallopt(M_ARENA_MAX, n): takes effect for arenas created from now on; existing ones stay.
@@ -68,19 +67,12 @@ Napi::Value MallocInfo(const Napi::CallbackInfo& info) {
 }
 #endif
 
-}  // namespace
-
-void InitMalloc(Napi::Env env, Napi::Object exports) {
-  Napi::Object malloc = Napi::Object::New(env);
+Napi::Value GlibcVersion(Napi::Env env) {
 #if defined(__GLIBC__)
-  malloc.Set("glibc", Napi::String::New(env, std::to_string(__GLIBC__) + "." + std::to_string(__GLIBC_MINOR__)));
-  malloc.Set("setArenaMax", Napi::Function::New(env, SetArenaMax, "setArenaMax"));
-  malloc.Set("trim", Napi::Function::New(env, MallocTrim, "trim"));
-  malloc.Set("mallinfo2", Napi::Function::New(env, MallInfo2, "mallinfo2"));
-  malloc.Set("info", Napi::Function::New(env, MallocInfo, "info"));
+  return Napi::String::New(env, std::to_string(__GLIBC__) + "." + std::to_string(__GLIBC_MINOR__));
 #else
-  malloc.Set("glibc", env.Null());
+  return env.Null();
 #endif
-  exports.Set("malloc", malloc);
 }
+
 }  // namespace afterburner

@@ -6,7 +6,8 @@
 //
 //   S=$(dirname $(node -p "require.resolve('@nozbe/simdjson/package.json')"))/src
 //   N=native
-//   c++ -O2 -std=c++17 -I$S -I$N $N/json_index_check.cc $N/json_index.cc $N/json_validate.cc $S/simdjson.cpp -o /tmp/index-check
+//   c++ -O2 -std=c++17 -I$S -I$N test/native/json_index_check.cc $N/json_index.cc $N/json_walk.cc $N/cpu.cc \
+//     $S/simdjson.cpp -o /tmp/index-check
 //   /tmp/index-check [documents] [file.json...]
 //
 // 1. The corpus files given: the same verdict and identical structural indexes.
@@ -24,7 +25,8 @@
 // In the output and in the verdicts below, "old" is simdjson's stage 1 plus the walk and "new" is
 // the own stage 1 plus the walk.
 #include "simdjson.h"
-#include "json_validate.h"
+#include "json_index.h"
+#include "json_walk.h"
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cstdio>
