@@ -8,7 +8,7 @@
 // The run does not depend on the host's Node version. Under qemu everything is 20-60x slower, so
 // by default a reduced set runs (CI runs it once, in `npm test`); AFTERBURNER_TEST_ARM64=full runs
 // the whole of tests 12, 13 (less the one test that needs a child process), 14 (3,000 fuzzed
-// documents) and 17 (about 50 minutes on a busy 2-core machine), and AFTERBURNER_TEST_ARM64=off
+// documents) and 17 (about 42 minutes on a busy 2-core machine; the reduced set 5), and AFTERBURNER_TEST_ARM64=off
 // skips the file (.ci/run's passes on the other Node versions).
 const test = require('node:test');
 const assert = require('node:assert/strict');
