@@ -126,7 +126,7 @@ async function build({ name, cxx, shipped, out, force }) {
   // Cache: the same compiler, flags and source bytes give the same binary. The Node-API headers'
   // place is left out (it is per Node version; with NAPI_VERSION pinned, what they declare is not).
   const hash = crypto.createHash('sha256');
-  hash.update(JSON.stringify([version, cxx, cflags.filter((f) => f !== `-I${headers}`).map((f) => f.replace(ROOT, '')), ldflags]));
+  hash.update(JSON.stringify([version, cxx, cflags.filter((f) => f !== `-I${headers}`).map((f) => f.replace(ROOT, '')), ldflags.map((f) => f.replace(ROOT, ''))]));
   for (const f of files) hash.update(fs.readFileSync(f));
   for (const dir of [path.join(ROOT, 'native')]) {
     for (const h of fs.readdirSync(dir).filter((f) => f.endsWith('.h')).sort()) hash.update(fs.readFileSync(path.join(dir, h)));
