@@ -73,6 +73,25 @@ test('the tarball: prebuilt binaries for linux x64 and arm64, no binding.gyp, no
   }
 });
 
+/**
+ * The host's npm network settings (registry, CA file, proxies) as npm_config_* variables, so the
+ * sandboxed package managers reach the registry the way this machine's npm does (its global npmrc
+ * is not theirs); the CA file is node's too (NODE_EXTRA_CA_CERTS) for pnpm.
+ */
+let network;
+function hostNetwork() {
+  if (network) return network;
+  network = {};
+  const run = spawnSync('npm', ['config', 'get', 'registry', 'cafile', 'proxy', 'https-proxy'], { encoding: 'utf8' });
+  for (const line of (run.stdout || '').split('\n')) {
+    const m = /^([\w-]+)=(.+)$/.exec(line.trim());
+    if (!m || m[2] === 'null' || m[2] === 'undefined' || m[2] === '') continue;
+    network[`npm_config_${m[1].replace(/-/g, '_')}`] = m[2];
+    if (m[1] === 'cafile') network.NODE_EXTRA_CA_CERTS = m[2];
+  }
+  return network;
+}
+
 /** A PATH with only node and one package manager in it, and a fresh project. */
 function sandbox(manager) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ab-install-'));
@@ -84,6 +103,7 @@ function sandbox(manager) {
   fs.symlinkSync(manager.entry, path.join(bin, manager.name));
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'service', version: '1.0.0', private: true }));
   const env = {
+    ...hostNetwork(),
     PATH: bin,
     HOME: dir,
     npm_config_cache: path.join(dir, 'npm-cache'),
