@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { ROOT, cleanEnv } = require('./helpers');
-const { rng } = require('../benchmarks/json/traffic');
+const { mulberry32: rng } = require('../benchmarks/lib/random');
 
 const { RouteGuard } = require(path.join(ROOT, 'dist', 'json', 'guard.js'));
 

@@ -5,17 +5,7 @@
 // Everything is seeded, so a run can be repeated exactly.
 const corpus = require('./corpus');
 
-/** mulberry32, as in corpus.js. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { mulberry32: rng } = require('../lib/random');
 
 const WORDS = {
   ascii: ['alpha', 'harbor', 'cobalt', 'meadow', 'ember', 'quartz', 'willow', 'saffron', 'granite', 'lumen', 'orchid', 'tundra', 'velvet', 'zephyr', 'the', 'and', 'of', 'release', 'update', 'build'],
@@ -138,4 +128,4 @@ function serviceMix(count, seed = 7) {
   return out;
 }
 
-module.exports = { rng, variants, variantOf, idMaps, serviceMix, FLAVORS, corpus };
+module.exports = { variants, variantOf, idMaps, serviceMix, FLAVORS, corpus };

@@ -6,7 +6,8 @@
 //   id-maps:   maps keyed by ids whose keys never repeat (500 and 60 entries)
 //   shapes:    documents of objects whose key sets are all different (thousands of shapes)
 const { ROOT } = require('../helpers');
-const { idMaps, rng } = require('../../benchmarks/json/traffic');
+const { idMaps } = require('../../benchmarks/json/traffic');
+const { mulberry32: rng } = require('../../benchmarks/lib/random');
 
 const ab = require(ROOT);
 ab.install({ json: true, timers: false, gc: false, weak: false, log: 'silent' });
