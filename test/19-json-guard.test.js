@@ -142,6 +142,30 @@ test('the guard returns whatever the chosen path returns, and exceptions pass th
   for (let i = 0; i < 100; i++) {
     assert.throws(() => guard.run(0, 10, 'x', true, () => { throw boom; }, () => { throw boom; }), (e) => e === boom);
   }
+  // Calls that throw (invalid documents) at the end of a measurement or a look never leave the
+  // class without a decision: every call throws here, yet looks keep coming at their interval.
+  assert.ok(guard.status(0).nextLookIn > 0 && guard.status(0).nextLookIn <= 256, JSON.stringify(guard.status(0)));
+});
+
+test('a class whose every 8th call throws still decides, and decides right', () => {
+  let t = 0;
+  const guard = new RouteGuard({ classes: 1, now: () => t });
+  let k = 0;
+  const maybeThrow = () => {
+    if (++k % 8 === 0) throw new SyntaxError('bad body');
+  };
+  const nativePath = () => { t += 2; maybeThrow(); return 'n'; };
+  const builtinPath = () => { t += 1; maybeThrow(); return 'b'; };
+  for (let i = 0; i < 2000; i++) {
+    try {
+      guard.run(0, 1, null, true, nativePath, builtinPath);
+    } catch (e) {
+      assert.equal(e.message, 'bad body');
+    }
+  }
+  const s = guard.status(0);
+  assert.equal(s.choice, 'builtin', JSON.stringify(s));
+  assert.ok(s.nextLookIn > 0, JSON.stringify(s));
 });
 
 // The router itself, with the guard's clock driven by which path ran (the router's counters).

@@ -153,43 +153,54 @@ export class RouteGuard {
     const j = k - WARM;
     const block = (j / BLOCK) | 0;
     const useNative = (block & 1) === (this.startNative[c] === 1 ? 1 : 0);
-    const value = this.timedBlockCall(c, j % BLOCK, size, input, useNative, nativePath, builtinPath);
-    if (k === MEASURE_END - 1) this.decide(c, true);
-    return value;
+    try {
+      return this.timedBlockCall(c, j % BLOCK, size, input, useNative, nativePath, builtinPath);
+    } finally {
+      // Also when the call threw (invalid JSON): a class must never miss its decision.
+      if (k === MEASURE_END - 1) this.decide(c, true);
+    }
   }
 
   /** Position `pos` of a look: 8 calls on the other path, then 8 on the chosen one. */
   private look<T>(c: number, pos: number, size: number, input: T, nativePath: (input: T) => unknown, builtinPath: (input: T) => unknown): unknown {
     const explore = pos < BLOCK;
     const useNative = explore === (this.choice[c] === 0);
-    const value = this.timedBlockCall(c, pos % BLOCK, size, input, useNative, nativePath, builtinPath);
-    if (pos === 2 * BLOCK - 1) this.decide(c, false);
-    return value;
+    try {
+      return this.timedBlockCall(c, pos % BLOCK, size, input, useNative, nativePath, builtinPath);
+    } finally {
+      if (pos === 2 * BLOCK - 1) this.decide(c, false);
+    }
   }
 
   private timedBlockCall<T>(c: number, pos: number, size: number, input: T, useNative: boolean, nativePath: (input: T) => unknown, builtinPath: (input: T) => unknown): unknown {
     if (pos < SKIP) return useNative ? nativePath(input) : builtinPath(input);
     const t0 = this.now();
-    const value = useNative ? nativePath(input) : builtinPath(input);
-    const ms = this.now() - t0;
-    this.blockMs[c] += ms;
-    this.blockUnits[c] += size;
-    if (ms > this.blockMaxMs[c]) {
-      this.blockMaxMs[c] = ms;
-      this.blockMaxUnits[c] = size;
-    }
-    if (pos === BLOCK - 1) {
-      // The costliest call of the block is left out: one GC pause (or a preemption) per block
-      // then moves nothing, while a cost every call pays still shows in the other five.
-      const costs = useNative ? this.nativeCost : this.builtinCost;
-      const units = this.blockUnits[c] - this.blockMaxUnits[c];
-      if (units > 0) {
-        const x = (this.blockMs[c] - this.blockMaxMs[c]) / units;
-        costs[c] = costs[c] === 0 ? x : (costs[c] + x) / 2;
+    try {
+      const value = useNative ? nativePath(input) : builtinPath(input);
+      const ms = this.now() - t0;
+      this.blockMs[c] += ms;
+      this.blockUnits[c] += size;
+      if (ms > this.blockMaxMs[c]) {
+        this.blockMaxMs[c] = ms;
+        this.blockMaxUnits[c] = size;
       }
-      this.blockMs[c] = this.blockUnits[c] = this.blockMaxMs[c] = this.blockMaxUnits[c] = 0;
+      return value;
+    } finally {
+      // A call that threw adds no time, but its block still ends where it should.
+      if (pos === BLOCK - 1) this.endBlock(c, useNative);
     }
-    return value;
+  }
+
+  /** The costliest call of the block is left out: one GC pause (or a preemption) per block then
+   * moves nothing, while a cost every call pays still shows in the other five. */
+  private endBlock(c: number, useNative: boolean): void {
+    const costs = useNative ? this.nativeCost : this.builtinCost;
+    const units = this.blockUnits[c] - this.blockMaxUnits[c];
+    if (units > 0) {
+      const x = (this.blockMs[c] - this.blockMaxMs[c]) / units;
+      costs[c] = costs[c] === 0 ? x : (costs[c] + x) / 2;
+    }
+    this.blockMs[c] = this.blockUnits[c] = this.blockMaxMs[c] = this.blockMaxUnits[c] = 0;
   }
 
   /** After a measurement or a look: the choice, and when to look next. */
