@@ -99,7 +99,10 @@ test('a watch that errors after setup: that path falls back to polling and keeps
     const before = ab.status().timers.watchFile;
     for (const w of made) w.emit('error', Object.assign(new Error('EIO: i/o error, watch'), { code: 'EIO' }));
     const after = ab.status().timers.watchFile;
-    fs.writeFileSync(file, 'bbbb');
+    // Replaced whole (write + rename): writeFileSync truncates first, and a 20 ms poll on a busy
+    // machine could see the empty file in between.
+    fs.writeFileSync(file + '.tmp', 'bbbb');
+    fs.renameSync(file + '.tmp', file);
     const end = Date.now() + 4000;
     while (B.length === 0 && Date.now() < end) await sleep(5);
     fs.watch = realWatch;
