@@ -115,9 +115,8 @@ inline bool IsArrayIndex(const uint8_t* p, uint32_t len) {
 // An object of kDictionaryKeys or more members: keys known to the table by id, the others as this
 // document's strings (never added: such objects are mostly maps keyed by ids). OP_DICT when it has
 // that many named (non-index) keys, where the builtin's result is a dictionary too, else OP_OBJG.
-void EmitDictionary(JsonState& s, size_t i, size_t end) {
-  const uint32_t n = ContainerCount(s.tape, i);
-  s.lastShape = kNoShape;
+void EmitDictionary(JsonState& s, size_t i, size_t end, uint32_t n) {
+  s.predict = kNoShape;  // a sibling's shape says nothing about this object's members
   const size_t at = s.o++;
   s.st++;
   uint32_t named = 0;
@@ -234,8 +233,9 @@ void EmitValue(JsonState& s, size_t& i) {
     }
     case '{': {
       size_t end = static_cast<uint32_t>(w);
-      if (ContainerCount(tape, i) >= kDictionaryKeys) {
-        EmitDictionary(s, i, end);
+      const uint32_t members = ContainerCount(tape, i);
+      if (members >= kDictionaryKeys) {
+        EmitDictionary(s, i, end, members);
         i = end;
         return;
       }
