@@ -88,8 +88,8 @@ test('the ~190 MB sf_citylots document parses through json.parse(Buffer) and the
 // the tables), and once with the builtin route as the reference level. What the native side says
 // it keeps must be under its stated ceiling, and RSS after full GCs at four checkpoints must
 // neither exceed the reference by more than its tables and its buffers' ceiling (plus 24 MB of
-// allocator and V8 noise) nor grow between the second and last checkpoint by more than the
-// builtin's own growth plus 16 MB.
+// allocator and V8 noise) nor raise its floor after the second checkpoint by more than the
+// builtin's own swing plus 16 MB.
 const HOSTILE = path.join(__dirname, 'json', 'hostile-child.js');
 function hostile(mode, route, count) {
   const run = spawnSync(process.execPath, ['--expose-gc', HOSTILE, mode, String(count)], {
@@ -122,9 +122,13 @@ for (const [mode, count] of [['long-keys', 240], ['id-maps', 2000], ['shapes', 1
     const last = native.samples[4];
     const allowed = level + native.memory.tables.bytes + native.memory.buffers.ceilingBytes + 24 * MB;
     assert.ok(last <= allowed, `native ends at ${fmt(last)}, the builtin's level ${fmt(level)}, tables ${fmt(native.memory.tables.bytes)}, buffers' ceiling ${fmt(native.memory.buffers.ceilingBytes)}`);
-    // Growth over the second half, against the builtin's own over the same workload (V8's heap
-    // steps alone moved it by 17 MB on Node 26).
-    const builtinGrowth = Math.max(0, reference.samples[4] - reference.samples[2]);
-    assert.ok(last - native.samples[2] <= builtinGrowth + 16 * MB, `still growing: ${native.samples.map(fmt).join(' ')} (builtin ${reference.samples.map(fmt).join(' ')})`);
+    // Growth over the second half: a leak raises the floor of RSS after GC, while V8's large
+    // objects and glibc's heap swing single checkpoints by up to 60 MB either way (the builtin
+    // alone went 56 -> 115 -> 62 MB on 1 MB keys). So the lower of the last two checkpoints is
+    // compared with the second, allowing the builtin's own swing over the same checkpoints plus
+    // 16 MB. Before the byte budget the 1 MB keys raised the floor by ~150 MB per quarter.
+    const floor = Math.min(native.samples[3], native.samples[4]);
+    const builtinSwing = Math.max(...reference.samples.slice(2)) - Math.min(...reference.samples.slice(2));
+    assert.ok(floor - native.samples[2] <= builtinSwing + 16 * MB, `still growing: ${native.samples.map(fmt).join(' ')} (builtin ${reference.samples.map(fmt).join(' ')})`);
   });
 }
